@@ -95,7 +95,9 @@ struct KernelTrace {
   std::vector<CoreStream> cores;
 
   [[nodiscard]] uint64_t instruction_count() const;
-  /// Compares everything except `path`.
+  /// Compares everything except `path` and source line numbers (Instr::line,
+  /// CoreStream::line), and for each instruction only the fields its Op uses, so
+  /// read(write(t)).same_content(t) holds for a trace built in memory.
   [[nodiscard]] bool same_content(const KernelTrace& other) const;
 };
 
