@@ -1,0 +1,109 @@
+#include "models/memory/die_memory.h"
+
+#include <algorithm>
+
+#include "models/memory/mem_timing.h"
+#include "sim/base/error.h"
+
+namespace npusim {
+namespace {
+constexpr double kPsPerNs = 1000.0;
+
+uint64_t channel_hash(uint64_t block) { return block ^ (block >> 5) ^ (block >> 11); }
+}  // namespace
+
+DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip)
+    : sc_core::sc_module(name),
+      socket("socket"),
+      l2_(chip.l2),
+      hit_latency_ps_(chip.l2.hit_latency_cycles * chip.cycle_ps()),
+      hbm_latency_ps_(chip.hbm.latency_ns * kPsPerNs),
+      capacity_bytes_(chip.hbm.capacity_bytes),
+      interleave_bytes_(chip.hbm.interleave_bytes) {
+  socket.register_b_transport(this, &DieMemory::b_transport);
+  const double slice_bytes_per_ps = chip.l2.slice_bytes_per_cycle / chip.cycle_ps();
+  slices_.assign(chip.l2.slices, BandwidthServer(slice_bytes_per_ps));
+  // GB/s = 1e9 B/s = 1e-3 B/ps.
+  const double channel_bytes_per_ps = chip.hbm.bandwidth_gbps * 1e-3 / chip.hbm.channels;
+  channels_.assign(chip.hbm.channels, BandwidthServer(channel_bytes_per_ps));
+}
+
+void DieMemory::reset() {
+  const double now = static_cast<double>(sc_core::sc_time_stamp().value());
+  l2_.clear();
+  for (auto& s : slices_) s.reset(now);
+  for (auto& c : channels_) c.reset(now);
+  counts_ = ActivityCounts{};
+}
+
+BandwidthServer& DieMemory::channel_of(uint64_t addr) {
+  const uint64_t block = (addr % capacity_bytes_) / interleave_bytes_;
+  return channels_[channel_hash(block) % channels_.size()];
+}
+
+void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  const double now = static_cast<double>(sc_core::sc_time_stamp().value());
+  const double arrive = now + static_cast<double>(delay.value());
+  const bool write = trans.is_write();
+  const uint64_t addr = trans.get_address();
+  const uint64_t bytes = trans.get_data_length();
+  const uint32_t line = l2_.line_bytes();
+
+  double done = arrive;
+  double served = arrive;
+  uint32_t hits = 0, misses = 0;
+  for (uint64_t line_addr = addr - addr % line; line_addr < addr + bytes; line_addr += line) {
+    const uint64_t first = std::max(line_addr, addr);
+    const uint64_t last = std::min(line_addr + line, addr + bytes);
+    const uint64_t chunk = last - first;
+    const L2Cache::LineResult r = l2_.access(line_addr, write);
+    double t = slices_[r.slice].serve(arrive, chunk);
+    served = std::max(served, t);
+    if (r.dirty_eviction) {
+      channel_of(r.victim_addr).serve(t, line);
+      counts_.l2_writeback_bytes += line;
+      counts_.hbm_write_bytes += line;
+    }
+    if (write) {
+      counts_.l2_write_bytes += chunk;
+      done = std::max(done, t + hit_latency_ps_);
+      continue;
+    }
+    if (r.hit) {
+      ++hits;
+      counts_.l2_hit_bytes += chunk;
+      done = std::max(done, t + hit_latency_ps_);
+    } else {
+      ++misses;
+      counts_.l2_miss_bytes += chunk;
+      counts_.hbm_read_bytes += line;  // a miss fetches the whole line
+      t = channel_of(line_addr).serve(t, line);
+      served = std::max(served, t);
+      done = std::max(done, t + hbm_latency_ps_ + hit_latency_ps_);
+    }
+  }
+
+  if (auto* timing = trans.get_extension<MemTiming>()) {
+    timing->served_ps = served;
+    timing->hit_lines += hits;
+    timing->miss_lines += misses;
+  }
+  delay = sc_core::sc_time::from_value(static_cast<uint64_t>(done - now + 0.5));
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+double DieMemory::hbm_busy_fraction(double elapsed_ps) const {
+  if (elapsed_ps <= 0 || channels_.empty()) return 0;
+  double busy = 0;
+  for (const auto& c : channels_) busy += c.busy_ps();
+  return busy / (elapsed_ps * double(channels_.size()));
+}
+
+double DieMemory::l2_busy_fraction(double elapsed_ps) const {
+  if (elapsed_ps <= 0 || slices_.empty()) return 0;
+  double busy = 0;
+  for (const auto& s : slices_) busy += s.busy_ps();
+  return busy / (elapsed_ps * double(slices_.size()));
+}
+
+}  // namespace npusim

@@ -1,0 +1,43 @@
+#pragma once
+// Tag model of one die's L2: sliced, address-hashed, set-associative, LRU, write-back with
+// write-allocate. It decides hits, misses and dirty evictions; timing lives in MemorySystem.
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/config/chip_config.h"
+
+namespace npusim {
+
+class L2Cache {
+public:
+  explicit L2Cache(const L2Config& config);
+
+  struct LineResult {
+    uint32_t slice = 0;
+    bool hit = false;
+    bool dirty_eviction = false;  ///< a dirty victim must be written back to HBM
+    uint64_t victim_addr = 0;     ///< address of that victim line
+  };
+
+  /// Looks up (and on a miss allocates) the line holding `addr`; `write` marks it dirty.
+  LineResult access(uint64_t addr, bool write);
+
+  /// Invalidates every line (cold cache for the next kernel).
+  void clear();
+
+  [[nodiscard]] uint32_t slice_of(uint64_t addr) const;
+  [[nodiscard]] uint32_t line_bytes() const { return line_bytes_; }
+
+private:
+  uint32_t line_bytes_;
+  uint32_t slices_;
+  uint32_t ways_;
+  uint64_t sets_per_slice_;
+  uint64_t clock_ = 0;               ///< LRU timestamp source
+  std::vector<uint64_t> tags_;       ///< line number + 1; 0 = invalid
+  std::vector<uint64_t> last_use_;
+  std::vector<uint8_t> dirty_;
+};
+
+}  // namespace npusim
