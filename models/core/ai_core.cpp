@@ -72,8 +72,8 @@ void AiCore::load(const CoreStream* stream, bool record_timeline) {
     p.last_complete_ps = now_ps();
     p.blocked_on = nullptr;
   }
-  read_port_.reset(now_ps());
-  write_port_.reset(now_ps());
+  read_port_.reset();
+  write_port_.reset();
   stats_ = CoreStats{};
   stats_.start_ps = stats_.finish_ps = now_ps();
 }
@@ -215,7 +215,7 @@ double AiCore::execute_gm_copy(const Instr& instr, bool read, double& end_ps) {
     // Requests are aligned to the request size so they map onto whole L2 lines.
     const uint64_t addr = gm.addr + offset;
     const uint64_t chunk = std::min(bytes - offset, request - addr % request);
-    const double port_end = port.serve(start, chunk);
+    const double port_end = port.serve(start, start, chunk);
     const double issue = port_end - double(chunk) * port_ps_per_byte;
     trans.set_address(addr);
     trans.set_data_length(static_cast<unsigned>(chunk));

@@ -1,11 +1,19 @@
 #pragma once
-// A resource that moves bytes at a fixed rate, one request after another (first come, first
-// served in the order requests are presented). Used for core ports, L2 slices, HBM channels
-// and the die-to-die link. Times are absolute picoseconds (double, so fractional per-byte
+// A resource that moves bytes at a fixed rate: core ports, L2 slices, HBM channels and the
+// die-to-die link.
+//
+// Requests are presented in the order SystemC processes run, but a DMA engine presents all
+// requests of one instruction at once with arrival times spread into the future. A plain
+// "next free time" server would let such a booking block a request that arrives earlier
+// from another core. This server keeps a calendar of busy intervals instead and places each
+// request in the earliest gap, at or after its arrival, that is long enough to hold it
+// (non-preemptive first fit). Times are absolute picoseconds (double, so fractional per-byte
 // costs do not drift; converted to integer sc_time only where a process waits).
 
-#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace npusim {
 
@@ -16,17 +24,14 @@ public:
   explicit BandwidthServer(double bytes_per_ps) : ps_per_byte_(1.0 / bytes_per_ps) {}
 
   /// Serves `bytes` arriving at `arrive_ps`; returns when the last byte has passed.
-  double serve(double arrive_ps, uint64_t bytes) {
-    const double start = std::max(arrive_ps, next_free_ps_);
-    const double duration = double(bytes) * ps_per_byte_;
-    next_free_ps_ = start + duration;
-    busy_ps_ += duration;
-    return next_free_ps_;
-  }
+  /// `now_ps` is the current simulation time: no request can arrive before it, so busy
+  /// intervals that ended earlier are forgotten.
+  double serve(double now_ps, double arrive_ps, uint64_t bytes);
 
-  /// Forgets queued work before `now_ps` (between kernels) and clears the busy counter.
-  void reset(double now_ps) {
-    next_free_ps_ = now_ps;
+  /// Forgets all bookings (between kernels) and clears the busy counter.
+  void reset() {
+    busy_.clear();
+    first_ = 0;
     busy_ps_ = 0;
   }
 
@@ -34,8 +39,11 @@ public:
 
 private:
   double ps_per_byte_ = 0;
-  double next_free_ps_ = 0;
   double busy_ps_ = 0;
+  /// Booked [start, end) intervals, disjoint and sorted; entries before first_ have ended.
+  /// A vector, not a tree: the calendar holds few intervals and this is the hottest code.
+  std::vector<std::pair<double, double>> busy_;
+  size_t first_ = 0;
 };
 
 }  // namespace npusim

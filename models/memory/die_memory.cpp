@@ -29,10 +29,9 @@ DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip)
 }
 
 void DieMemory::reset() {
-  const double now = static_cast<double>(sc_core::sc_time_stamp().value());
   l2_.clear();
-  for (auto& s : slices_) s.reset(now);
-  for (auto& c : channels_) c.reset(now);
+  for (auto& s : slices_) s.reset();
+  for (auto& c : channels_) c.reset();
   counts_ = ActivityCounts{};
 }
 
@@ -57,10 +56,10 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
     const uint64_t last = std::min(line_addr + line, addr + bytes);
     const uint64_t chunk = last - first;
     const L2Cache::LineResult r = l2_.access(line_addr, write);
-    double t = slices_[r.slice].serve(arrive, chunk);
+    double t = slices_[r.slice].serve(now, arrive, chunk);
     served = std::max(served, t);
     if (r.dirty_eviction) {
-      channel_of(r.victim_addr).serve(t, line);
+      channel_of(r.victim_addr).serve(now, t, line);
       counts_.l2_writeback_bytes += line;
       counts_.hbm_write_bytes += line;
     }
@@ -77,7 +76,7 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
       ++misses;
       counts_.l2_miss_bytes += chunk;
       counts_.hbm_read_bytes += line;  // a miss fetches the whole line
-      t = channel_of(line_addr).serve(t, line);
+      t = channel_of(line_addr).serve(now, t, line);
       served = std::max(served, t);
       done = std::max(done, t + hbm_latency_ps_ + hit_latency_ps_);
     }

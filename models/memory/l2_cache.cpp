@@ -20,10 +20,7 @@ L2Cache::L2Cache(const L2Config& c)
   if (c.line_bytes == 0 || c.slices == 0 || c.ways == 0)
     throw InternalError("L2 geometry must be non-zero (the loader checks this)");
   sets_per_slice_ = std::max<uint64_t>(1, c.size_bytes / (uint64_t(c.line_bytes) * c.slices * c.ways));
-  const size_t entries = size_t(sets_per_slice_) * slices_ * ways_;
-  tags_.assign(entries, 0);
-  last_use_.assign(entries, 0);
-  dirty_.assign(entries, 0);
+  ways_of_sets_.assign(size_t(sets_per_slice_) * slices_ * ways_, Way{});
 }
 
 uint32_t L2Cache::slice_of(uint64_t addr) const {
@@ -36,33 +33,41 @@ L2Cache::LineResult L2Cache::access(uint64_t addr, bool write) {
   LineResult result;
   result.slice = static_cast<uint32_t>(hashed % slices_);
   const uint64_t set = (hashed / slices_) % sets_per_slice_;
-  const size_t base = size_t((uint64_t(result.slice) * sets_per_slice_ + set) * ways_);
+  Way* const first = &ways_of_sets_[size_t((uint64_t(result.slice) * sets_per_slice_ + set) * ways_)];
+  if (clock_ == UINT32_MAX) renumber_stamps();
   ++clock_;
 
-  size_t victim = base;
-  for (size_t w = base; w < base + ways_; ++w) {
-    if (tags_[w] == line + 1) {
+  Way* victim = first;
+  for (Way* w = first; w != first + ways_; ++w) {
+    if (w->line_plus_one == line + 1) {
       result.hit = true;
-      last_use_[w] = clock_;
-      if (write) dirty_[w] = 1;
+      w->last_use = clock_;
+      if (write) w->dirty = 1;
       return result;
     }
-    if (last_use_[w] < last_use_[victim]) victim = w;  // invalid ways have last_use 0
+    if (w->last_use < victim->last_use) victim = w;  // invalid ways have last_use 0
   }
-  if (tags_[victim] != 0 && dirty_[victim]) {
+  if (victim->line_plus_one != 0 && victim->dirty) {
     result.dirty_eviction = true;
-    result.victim_addr = (tags_[victim] - 1) * line_bytes_;
+    result.victim_addr = (victim->line_plus_one - 1) * line_bytes_;
   }
-  tags_[victim] = line + 1;
-  last_use_[victim] = clock_;
-  dirty_[victim] = write ? 1 : 0;
+  *victim = Way{line + 1, clock_, write ? 1u : 0u};
   return result;
 }
 
+void L2Cache::renumber_stamps() {
+  // Replace every stamp by its rank: same LRU order, stamps back to 1..entries.
+  std::vector<Way*> order;
+  for (Way& w : ways_of_sets_)
+    if (w.last_use != 0) order.push_back(&w);
+  std::sort(order.begin(), order.end(),
+            [](const Way* a, const Way* b) { return a->last_use < b->last_use; });
+  clock_ = 0;
+  for (Way* w : order) w->last_use = ++clock_;
+}
+
 void L2Cache::clear() {
-  std::fill(tags_.begin(), tags_.end(), 0);
-  std::fill(last_use_.begin(), last_use_.end(), 0);
-  std::fill(dirty_.begin(), dirty_.end(), 0);
+  std::fill(ways_of_sets_.begin(), ways_of_sets_.end(), Way{});
   clock_ = 0;
 }
 

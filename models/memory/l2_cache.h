@@ -34,10 +34,17 @@ private:
   uint32_t slices_;
   uint32_t ways_;
   uint64_t sets_per_slice_;
-  uint64_t clock_ = 0;               ///< LRU timestamp source
-  std::vector<uint64_t> tags_;       ///< line number + 1; 0 = invalid
-  std::vector<uint64_t> last_use_;
-  std::vector<uint8_t> dirty_;
+  /// One way of a set, packed so a 16-way set spans two host cache lines (the tag arrays
+  /// of a 192 MiB L2 are far larger than the host's caches, so this is the hot spot).
+  struct Way {
+    uint64_t line_plus_one = 0;  ///< line number + 1; 0 = invalid
+    uint32_t last_use = 0;       ///< LRU stamp
+    uint32_t dirty = 0;
+  };
+  void renumber_stamps();  ///< keeps LRU order when the 32-bit stamp would wrap
+
+  uint32_t clock_ = 0;  ///< LRU timestamp source
+  std::vector<Way> ways_of_sets_;
 };
 
 }  // namespace npusim

@@ -28,8 +28,7 @@ uint32_t Interconnect::die_of(uint64_t addr) const {
 }
 
 void Interconnect::reset() {
-  const double now = static_cast<double>(sc_core::sc_time_stamp().value());
-  for (auto& link : links_) link.reset(now);
+  for (auto& link : links_) link.reset();
   counts_ = ActivityCounts{};
 }
 
@@ -44,14 +43,14 @@ void Interconnect::b_transport(int core_id, tlm::tlm_generic_payload& trans,
   double t = now + static_cast<double>(delay.value()) + hop_latency_ps_;
   const bool remote = src != dst;
   if (remote && trans.is_write()) {  // write data crosses the link on the way out
-    t = links_[src * dies_ + dst].serve(t, bytes) + link_latency_ps_;
+    t = links_[src * dies_ + dst].serve(now, t, bytes) + link_latency_ps_;
     counts_.die_link_bytes += bytes;
   }
   sc_core::sc_time forward = sc_core::sc_time::from_value(static_cast<uint64_t>(t - now + 0.5));
   to_memory[static_cast<int>(dst)]->b_transport(trans, forward);
   double done = now + static_cast<double>(forward.value());
   if (remote && trans.is_read()) {  // read data crosses the link on the way back
-    const double link_end = links_[dst * dies_ + src].serve(done, bytes);
+    const double link_end = links_[dst * dies_ + src].serve(now, done, bytes);
     done = link_end + link_latency_ps_;
     counts_.die_link_bytes += bytes;
     if (auto* timing = trans.get_extension<MemTiming>())

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <exception>
 #include <systemc>
+#include <thread>
 
 #include "models/chip/chip_model.h"
 #include "sim/base/error.h"
@@ -33,6 +35,25 @@ void check_gm_ranges(const KernelTrace& trace, const ChipConfig& chip) {
           throw InputError(SourcePos{trace.path, instr.line, 0},
                            fmt::format("GM range [{:#x}, {:#x}) exceeds the chip's {} GiB of HBM",
                                        a.addr, a.addr + a.bytes, gm_bytes >> 30));
+}
+
+/// Runs sc_start on a short-lived thread of its own. SystemC switches between process
+/// stacks with QuickThreads, which AddressSanitizer cannot follow: it loses the bounds of the
+/// stack that called sc_start, and the next exception thrown on that stack crashes the
+/// sanitizer. Confining the switching to a thread that ends after sc_start keeps the
+/// caller's stack intact, so errors found after a run (a deadlock) can be thrown normally.
+void start_simulation(const sc_core::sc_time* duration) {
+  std::string error;
+  std::thread runner([duration, &error] {
+    try {
+      if (duration) sc_core::sc_start(*duration);
+      else sc_core::sc_start();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  runner.join();
+  if (!error.empty()) throw InternalError("SystemC: " + error);
 }
 
 DType dominant_dtype(const ActivityCounts& counts) {
@@ -71,7 +92,8 @@ ChipSimulator::ChipSimulator(ChipConfig chip) : chip_(std::move(chip)) {
   model_ = std::make_unique<ChipModel>("chip", chip_);
   // Elaborate and let every process reach its first wait, so that start notifications of
   // the first kernel find their waiters.
-  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  const sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+  start_simulation(&zero);
 }
 
 ChipSimulator::~ChipSimulator() = default;
@@ -93,10 +115,10 @@ ChipRunResult ChipSimulator::run(const KernelTrace& trace, const ChipRunOptions&
   const double start_ps = static_cast<double>(sc_core::sc_time_stamp().value());
   for (AiCore* core : used) core->start();
   try {
-    sc_core::sc_start();
-  } catch (const sc_core::sc_report& report) {
+    start_simulation(nullptr);
+  } catch (const InternalError&) {
     usable_ = false;
-    throw InternalError(std::string("SystemC: ") + report.what());
+    throw;
   }
 
   std::vector<std::string> deadlocks;
