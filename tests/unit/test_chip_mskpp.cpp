@@ -33,7 +33,7 @@ double per_instruction_cycles(ChipSimulator& sim, const std::string& core, const
 
 }  // namespace
 
-TEST_CASE("msKPP 910B1: MMAD fp16 m32 k16 n16 ~3370 FLOP/cycle; large n ~8070") {
+TEST_CASE("msKPP 910B1: MMAD fp16 m32 k16 n16 ~3370 FLOP/cycle and large n ~8070") {
   ChipSimulator sim(load_chip("ascend910b"));
   const double small = per_instruction_cycles(
       sim, "aic 0", "MMAD m=32 k=16 n=16 dtype=fp16 a=L0A:0x0 b=L0B:0x0 c=L0C:0x0", 200, Op::MMAD);
@@ -46,7 +46,7 @@ TEST_CASE("msKPP 910B1: MMAD fp16 m32 k16 n16 ~3370 FLOP/cycle; large n ~8070") 
   const double large_flop_per_cycle = 2.0 * 32 * 16 * 1024 / large;
   INFO("large-n MMAD: " << large_flop_per_cycle << " FLOP/cycle (measured about 8070 of 8192)");
   CHECK(large_flop_per_cycle == Approx(8070).epsilon(0.15));
-  CHECK(large_flop_per_cycle <= 8192);
+  CHECK(large_flop_per_cycle <= 8192 * (1 + 1e-5));  // waits round to whole picoseconds
 }
 
 TEST_CASE("msKPP 910B1: VADD fp16 ~128 ops/cycle saturated, ~42 at repeat 1") {

@@ -45,11 +45,11 @@ TEST_CASE("one MMAD takes exactly ceil(m/16)*ceil(n/16)*ceil(k/kstep) + latency 
   CHECK(r.cycles == uint64_t(formula) + chip.core.scalar.dispatch_cycles);
 }
 
-TEST_CASE("independent pipes overlap; a flag between them serialises them") {
+TEST_CASE("independent pipes overlap and a flag between them serialises them") {
   const ChipConfig chip = load_chip("ascend910b");
   ChipSimulator sim(chip);
   const std::string load = "MTE2 src=GM:0x0 dst=L1:0x0 bytes=262144\n";
-  const std::string mmad = "MMAD m=128 k=256 n=256 dtype=fp16 a=L0A:0x0 b=L0B:0x0 c=L0C:0x0\n";
+  const std::string mmad = "MMAD m=128 k=128 n=256 dtype=fp16 a=L0A:0x0 b=L0B:0x0 c=L0C:0x0\n";
   const auto alone_load = sim.run(trace_of("core aic 0\n" + load));
   const auto alone_mmad = sim.run(trace_of("core aic 0\n" + mmad));
   const auto together = sim.run(trace_of("core aic 0\n" + load + mmad));
