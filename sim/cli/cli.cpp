@@ -1,0 +1,65 @@
+#include "sim/cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "sim/base/error.h"
+
+namespace npusim {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{
+      "npusim: a cycle-approximate simulator of Ascend-class NPUs.\n"
+      "Describe a chip in YAML (configs/chips), write or generate a kernel trace, replay it on\n"
+      "the SystemC chip model, and read cycles, utilisation, traffic, energy and a timeline.",
+      "npusim"};
+  app.set_version_flag("--version", "npusim 0.1.0");
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  npusim config list\n"
+      "  npusim kernel gen gemm --chip ascend910b --m 1024 --n 1024 --k 1024 -o gemm.trace\n"
+      "  npusim chip run --chip ascend910b --trace gemm.trace --json out.json\n"
+      "  npusim chip run --chip ascend910b --kernel \"attention batch=1 heads=8 seq=1024 "
+      "head_dim=128\"\n"
+      "  npusim regress tests/golden\n"
+      "Run `npusim SUBCOMMAND --help` for the options of each.");
+
+  CommandAction action;
+  add_config_commands(app, action);
+  add_kernel_commands(app, action);
+  add_chip_commands(app, action);
+  add_regress_command(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadInput;
+  }
+
+  try {
+    return action ? action() : kExitOk;
+  } catch (const InputError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const InternalError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitInternal;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "internal error: out of memory\n";
+    return kExitInternal;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+}
+
+}  // namespace npusim

@@ -1,0 +1,27 @@
+#pragma once
+// The `npusim` command line: subcommands, help texts and the mapping of errors to exit
+// statuses (0 ok, 1 regression/race found, 2 bad input, 3 internal error).
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace npusim {
+
+/// Parses the command line, runs the chosen subcommand and returns the exit status.
+int run_cli(int argc, char** argv);
+
+/// What a subcommand does once the command line is parsed; returns the exit status.
+using CommandAction = std::function<int()>;
+
+// Each subcommand family registers itself on the app and stores its action in `action`.
+void add_config_commands(CLI::App& app, CommandAction& action);
+void add_kernel_commands(CLI::App& app, CommandAction& action);
+void add_chip_commands(CLI::App& app, CommandAction& action);
+void add_regress_command(CLI::App& app, CommandAction& action);
+
+}  // namespace npusim

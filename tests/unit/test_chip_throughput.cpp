@@ -1,0 +1,48 @@
+// Whole-chip throughput targets of the chip model (issue: foundation, §8): a large GEMM runs
+// near cube peak, a stream runs near HBM peak, and neither ever exceeds its peak.
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include "sim/chip/chip_simulator.h"
+#include "sim/config/chip_loader.h"
+#include "sim/kernels/generator.h"
+#include "sim/trace/trace_reader.h"
+
+using namespace npusim;
+
+TEST_CASE("4096^3 fp16 GEMM on ascend910b: at least 85% of cube peak, never above - and single buffering is slower") {
+  const ChipConfig chip = load_chip("ascend910b");
+  ChipSimulator sim(chip);
+  const std::string spec = "gemm m=4096 n=4096 k=4096 dtype=fp16";
+  const ChipRunResult r = sim.run(generate_kernel(spec, chip));
+  const double fraction = r.achieved_tflops / r.peak_tflops;
+  INFO("double-buffered GEMM reaches " << 100 * fraction << "% of peak");
+  CHECK(fraction >= 0.85);
+  CHECK(fraction <= 1.0);
+  CHECK(r.cube_flops == 2.0 * 4096 * 4096 * 4096);
+
+  const ChipRunResult single = sim.run(generate_kernel(spec + " double_buffer=0", chip));
+  INFO("single-buffered GEMM: " << single.cycles << " cycles vs " << r.cycles);
+  CHECK(double(single.cycles) > double(r.cycles) * 1.05);
+}
+
+TEST_CASE("a long GM-to-UB stream on all vector cores: at least 85% of HBM peak, never above") {
+  const ChipConfig chip = load_chip("ascend910b");
+  ChipSimulator sim(chip);
+  // Each AIV streams its own 2 MiB of cold data through one 64 KiB UB buffer.
+  constexpr uint64_t kChunk = 64 * 1024, kPerCore = 2 * 1024 * 1024;
+  std::string text = "npusim-trace 1\nkernel stream\n";
+  const uint32_t cores = chip.core_count(CoreKind::aiv);
+  for (uint32_t c = 0; c < cores; ++c) {
+    text += fmt::format("core aiv {}\n", c);
+    for (uint64_t off = 0; off < kPerCore; off += kChunk)
+      text += fmt::format("MTE2 src=GM:{:#x} dst=UB:0x0 bytes={}\n", c * kPerCore + off, kChunk);
+  }
+  const ChipRunResult r = sim.run(read_trace(text, "stream.trace"));
+  const double fraction = r.hbm_achieved_gbps / r.hbm_peak_gbps;
+  INFO("stream reaches " << 100 * fraction << "% of HBM peak");
+  CHECK(r.bytes.at("hbm_read") == uint64_t(cores) * kPerCore);
+  CHECK(fraction >= 0.85);
+  CHECK(fraction <= 1.0 + 1e-9);
+}

@@ -1,0 +1,150 @@
+// The npusim executable end to end: help texts, exit statuses and the one-line
+// `path:line: message` errors for every kind of bad input.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out;  ///< stdout and stderr together
+};
+
+Outcome npusim(const std::string& args) {
+  const std::string command = std::string(NPUSIM_BINARY) + " " + args + " 2>&1";
+  Outcome o;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) o.out.append(buf.data(), n);
+  const int raw = pclose(pipe);
+  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128;
+  return o;
+}
+
+fs::path temp_file(const std::string& name, const std::string& text) {
+  const fs::path dir = fs::temp_directory_path() / ("npusim-cli-test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path p = dir / name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+/// Bad input: exit status 2 and exactly one line of output that starts with `prefix`.
+void expect_bad_input(const std::string& args, const std::string& prefix) {
+  const Outcome o = npusim(args);
+  INFO("npusim " << args << "\n" << o.out);
+  CHECK(o.status == 2);
+  CHECK(o.out.rfind(prefix, 0) == 0);
+  CHECK(std::count(o.out.begin(), o.out.end(), '\n') == 1);
+}
+
+const std::string kMmad = "MMAD m=16 k=16 n=16 dtype=fp16 a=L0A:0x0 b=L0B:0x0 c=L0C:0x0\n";
+
+}  // namespace
+
+TEST_CASE("help of every command explains itself with an example") {
+  for (const char* cmd : {"", "config", "config list", "config show", "kernel", "kernel gen",
+                          "kernel gen gemm", "kernel gen attention", "kernel check", "chip",
+                          "chip run", "regress"}) {
+    const Outcome o = npusim(std::string(cmd) + " --help");
+    INFO(cmd);
+    CHECK(o.status == 0);
+    CHECK(o.out.find("Example") != std::string::npos);
+  }
+}
+
+TEST_CASE("chip run prints a summary and writes JSON with the documented keys") {
+  const fs::path json = temp_file("r.json", "");
+  const Outcome o = npusim("chip run --chip ascend910b --kernel \"gemm m=256 n=256 k=256\" --json " +
+                           json.string());
+  INFO(o.out);
+  REQUIRE(o.status == 0);
+  CHECK(o.out.find("TFLOP/s") != std::string::npos);
+  std::ifstream in(json);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  for (const char* key : {"\"chip\"", "\"cycles\"", "\"time_s\"", "\"flops\"", "\"achieved_tflops\"",
+                          "\"peak_tflops\"", "\"energy_j\"", "\"avg_power_w\"", "\"pipes\"",
+                          "\"bytes\""})
+    CHECK(text.find(key) != std::string::npos);
+}
+
+TEST_CASE("bad input: missing files") {
+  expect_bad_input("chip run --chip ascend910b --trace /nonexistent/x.trace", "/nonexistent/x.trace");
+  expect_bad_input("chip run --chip /nonexistent/chip.yaml --trace x", "/nonexistent/chip.yaml");
+}
+
+TEST_CASE("bad input: unknown chip and bad YAML") {
+  expect_bad_input("config show ascend91Ob", "ascend91Ob: unknown chip");
+  const fs::path bad_yaml = temp_file("bad.yaml", "name: bad\ndescription: [unclosed\n");
+  expect_bad_input("config show " + bad_yaml.string(), bad_yaml.string() + ":");
+}
+
+TEST_CASE("bad input: unknown key, with a suggestion") {
+  const Outcome o = npusim("config show ascend910b --set core.cube.latncy_cycles=3");
+  CHECK(o.status == 2);
+  CHECK(o.out.find("did you mean") != std::string::npos);
+}
+
+TEST_CASE("bad input: negative or zero sizes") {
+  expect_bad_input("config show ascend910b --set hbm.bandwidth_gbps=-5", "--set hbm.bandwidth_gbps=-5:");
+  const fs::path t = temp_file("zero.trace", "npusim-trace 1\ncore aiv 0\nMTE2 src=GM:0x0 dst=UB:0x0 bytes=0\n");
+  expect_bad_input("chip run --chip ascend910b --trace " + t.string(), t.string() + ":3:");
+  expect_bad_input("chip run --chip ascend910b --kernel \"gemm m=0 n=16 k=16\"", "kernel gemm");
+}
+
+TEST_CASE("bad input: trace syntax error, flag id out of range, buffer overflow, wrong core") {
+  const fs::path syntax = temp_file("syntax.trace", "npusim-trace 1\ncore aic 0\nMMAD m=16 k=16 n=16 dtype=fp61 a=L0A:0x0 b=L0B:0x0 c=L0C:0x0\n");
+  expect_bad_input("chip run --chip ascend910b --trace " + syntax.string(), syntax.string() + ":3:");
+  const fs::path flag = temp_file("flag.trace", "npusim-trace 1\ncore aic 0\nSET_FLAG src=MTE2 dst=CUBE id=9\n");
+  expect_bad_input("chip run --chip ascend910b --trace " + flag.string(), flag.string() + ":3:");
+  const fs::path overflow = temp_file("overflow.trace", "npusim-trace 1\ncore aic 0\nMTE2 src=GM:0x0 dst=L1:0x7f000 bytes=8192\n");
+  expect_bad_input("chip run --chip ascend910b --trace " + overflow.string(), overflow.string() + ":3:");
+  const fs::path wrong = temp_file("wrong.trace", "npusim-trace 1\ncore aiv 0\n" + kMmad);
+  expect_bad_input("chip run --chip ascend910b --trace " + wrong.string(), wrong.string() + ":3:");
+  const fs::path coupled = temp_file("coupled.trace", "npusim-trace 1\ncore aic 0\n" + kMmad);
+  expect_bad_input("chip run --chip ascend910 --trace " + coupled.string(), coupled.string() + ":2:");
+}
+
+TEST_CASE("bad input: a deadlocking trace names the waiting line") {
+  const fs::path t = temp_file("dead.trace", "npusim-trace 1\ncore aic 0\nWAIT_FLAG src=MTE1 dst=CUBE id=0\n" + kMmad);
+  expect_bad_input("chip run --chip ascend910b --trace " + t.string(), t.string() + ":3:");
+}
+
+TEST_CASE("bad input: unknown generator key and unknown option") {
+  const Outcome o = npusim("chip run --chip ascend910b --kernel \"gemm m=16 n=16 kk=16\"");
+  CHECK(o.status == 2);
+  CHECK(o.out.find("did you mean") != std::string::npos);
+  CHECK(npusim("chip run --chipp ascend910b").status == 2);
+}
+
+TEST_CASE("kernel check reports a race with exit status 1 and passes a synchronised trace") {
+  const std::string load = "MTE2 src=GM:0x0 dst=L0A:0x0 bytes=512\nMTE2 src=GM:0x0 dst=L0B:0x0 bytes=512\n";
+  const fs::path racy = temp_file("racy.trace", "npusim-trace 1\ncore aic 0\n" + load + kMmad);
+  const Outcome bad = npusim("kernel check --chip ascend910b " + racy.string());
+  CHECK(bad.status == 1);
+  CHECK(bad.out.find("race") != std::string::npos);
+  const fs::path ok = temp_file("ok.trace", "npusim-trace 1\ncore aic 0\n" + load +
+                                "SET_FLAG src=MTE2 dst=CUBE id=0\nWAIT_FLAG src=MTE2 dst=CUBE id=0\n" + kMmad);
+  CHECK(npusim("kernel check --chip ascend910b " + ok.string()).status == 0);
+}
+
+TEST_CASE("kernel gen writes a trace that chip run replays") {
+  const fs::path out = temp_file("gen.trace", "");
+  const Outcome gen = npusim("kernel gen softmax --chip ascend910b --rows 64 --cols 1024 -o " + out.string());
+  INFO(gen.out);
+  REQUIRE(gen.status == 0);
+  const Outcome run = npusim("chip run --chip ascend910b --trace " + out.string());
+  INFO(run.out);
+  CHECK(run.status == 0);
+}
