@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what npusim needs, builds it into build/, and runs the default demo: a GEMM and a
+# flash-style attention kernel on an Ascend 910B, with their summaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+npusim_install_packages
+npusim_build build
+
+run() {
+  echo
+  echo "\$ npusim $*"
+  build/npusim "$@"
+}
+run chip run --chip ascend910b --kernel "gemm m=2048 n=2048 k=2048 dtype=fp16" \
+  --json build/demo-gemm.json --timeline build/demo-gemm-timeline.json
+run chip run --chip ascend910b --kernel "attention batch=1 heads=8 seq=2048 head_dim=128 causal=1" \
+  --json build/demo-attention.json
+echo
+echo "Full results: build/demo-gemm.json, build/demo-attention.json"
+echo "Timeline: open build/demo-gemm-timeline.json in https://ui.perfetto.dev or chrome://tracing"
