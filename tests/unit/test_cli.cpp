@@ -148,3 +148,32 @@ TEST_CASE("kernel gen writes a trace that chip run replays") {
   INFO(run.out);
   CHECK(run.status == 0);
 }
+
+TEST_CASE("regress reports each moved metric with old and new value and exits 1") {
+  const fs::path dir = temp_file("unused", "").parent_path() / "golden";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "case");
+  std::ofstream(dir / "case" / "case.yaml") << "chip: ascend910b\nkernel: gemm m=256 n=256 k=256\n";
+  REQUIRE(npusim("regress " + dir.string() + " --update").status == 0);
+  CHECK(npusim("regress " + dir.string()).status == 0);
+  // Same expectations, but the model now runs with a slower cube pipeline.
+  std::ofstream(dir / "case" / "case.yaml")
+      << "chip: ascend910b\nkernel: gemm m=256 n=256 k=256\nset: [core.cube.latency_cycles=40]\n";
+  const Outcome moved = npusim("regress " + dir.string());
+  INFO(moved.out);
+  CHECK(moved.status == 1);
+  CHECK(moved.out.find("cycles") != std::string::npos);
+  CHECK(moved.out.find("->") != std::string::npos);
+  CHECK(moved.out.find("%)") != std::string::npos);
+}
+
+TEST_CASE("the same inputs give byte-identical JSON results") {
+  const fs::path a = temp_file("a.json", ""), b = temp_file("b.json", "");
+  const std::string run = "chip run --quiet --chip ascend910b --kernel \"attention seq=256 heads=2\" --json ";
+  REQUIRE(npusim(run + a.string()).status == 0);
+  REQUIRE(npusim(run + b.string()).status == 0);
+  std::ifstream fa(a), fb(b);
+  const std::string ta((std::istreambuf_iterator<char>(fa)), {}), tb((std::istreambuf_iterator<char>(fb)), {});
+  CHECK(!ta.empty());
+  CHECK(ta == tb);
+}
