@@ -1,6 +1,7 @@
 #include "models/memory/die_memory.h"
 
 #include <algorithm>
+#include <string>
 
 #include "models/memory/mem_timing.h"
 #include "sim/base/error.h"
@@ -21,6 +22,10 @@ DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip)
       capacity_bytes_(chip.hbm.capacity_bytes),
       interleave_bytes_(chip.hbm.interleave_bytes) {
   socket.register_b_transport(this, &DieMemory::b_transport);
+  if (chip.hbm.capacity_bytes * chip.dies / chip.l2.line_bytes >= (uint64_t(1) << 32))
+    throw InputError(chip.source_path + ": HBM of " + std::to_string(chip.dies) + " x " +
+                     std::to_string(chip.hbm.capacity_bytes >> 30) +
+                     " GiB has more L2 lines than the tag model's 32-bit line numbers hold");
   const double slice_bytes_per_ps = chip.l2.slice_bytes_per_cycle / chip.cycle_ps();
   slices_.assign(chip.l2.slices, BandwidthServer(slice_bytes_per_ps));
   // GB/s = 1e9 B/s = 1e-3 B/ps.

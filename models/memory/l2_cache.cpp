@@ -34,24 +34,25 @@ L2Cache::LineResult L2Cache::access(uint64_t addr, bool write) {
   result.slice = static_cast<uint32_t>(hashed % slices_);
   const uint64_t set = (hashed / slices_) % sets_per_slice_;
   Way* const first = &ways_of_sets_[size_t((uint64_t(result.slice) * sets_per_slice_ + set) * ways_)];
-  if (clock_ == UINT32_MAX) renumber_stamps();
+  if (clock_ == kDirtyBit - 1) renumber_stamps();
   ++clock_;
+  const auto tag = static_cast<uint32_t>(line + 1);
 
   Way* victim = first;
   for (Way* w = first; w != first + ways_; ++w) {
-    if (w->line_plus_one == line + 1) {
+    if (w->line_plus_one == tag) {
       result.hit = true;
-      w->last_use = clock_;
-      if (write) w->dirty = 1;
+      w->stamp = clock_ | (w->stamp & kDirtyBit) | (write ? kDirtyBit : 0u);
       return result;
     }
-    if (w->last_use < victim->last_use) victim = w;  // invalid ways have last_use 0
+    // Invalid ways have stamp 0, so they are taken first.
+    if ((w->stamp & ~kDirtyBit) < (victim->stamp & ~kDirtyBit)) victim = w;
   }
-  if (victim->line_plus_one != 0 && victim->dirty) {
+  if (victim->line_plus_one != 0 && (victim->stamp & kDirtyBit)) {
     result.dirty_eviction = true;
-    result.victim_addr = (victim->line_plus_one - 1) * line_bytes_;
+    result.victim_addr = uint64_t(victim->line_plus_one - 1) * line_bytes_;
   }
-  *victim = Way{line + 1, clock_, write ? 1u : 0u};
+  *victim = Way{tag, clock_ | (write ? kDirtyBit : 0u)};
   return result;
 }
 
@@ -59,11 +60,12 @@ void L2Cache::renumber_stamps() {
   // Replace every stamp by its rank: same LRU order, stamps back to 1..entries.
   std::vector<Way*> order;
   for (Way& w : ways_of_sets_)
-    if (w.last_use != 0) order.push_back(&w);
-  std::sort(order.begin(), order.end(),
-            [](const Way* a, const Way* b) { return a->last_use < b->last_use; });
+    if ((w.stamp & ~kDirtyBit) != 0) order.push_back(&w);
+  std::sort(order.begin(), order.end(), [](const Way* a, const Way* b) {
+    return (a->stamp & ~kDirtyBit) < (b->stamp & ~kDirtyBit);
+  });
   clock_ = 0;
-  for (Way* w : order) w->last_use = ++clock_;
+  for (Way* w : order) w->stamp = ++clock_ | (w->stamp & kDirtyBit);
 }
 
 void L2Cache::clear() {

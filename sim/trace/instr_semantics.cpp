@@ -38,7 +38,7 @@ uint64_t repeat_footprint(const Instr& instr, uint64_t per_repeat_bytes) {
   return sat_mul(total_blocks, kVecBlockBytes);
 }
 
-void add(std::vector<Access>& out, const BufRef& where, uint64_t bytes, bool write) {
+void add(AccessList& out, const BufRef& where, uint64_t bytes, bool write) {
   out.push_back(Access{where.buffer, where.addr, bytes, write});
 }
 
@@ -75,8 +75,8 @@ Pipe execution_pipe(const Instr& instr, CoreKind kind) {
   throw InternalError("execution_pipe: unknown op");
 }
 
-std::vector<Access> accesses(const Instr& instr, const CoreConfig& core) {
-  std::vector<Access> out;
+AccessList accesses(const Instr& instr, const CoreConfig& core) {
+  AccessList out;
   switch (instr.op) {
     case Op::MTE1:
     case Op::MTE2:

@@ -239,7 +239,7 @@ void check_core(const KernelTrace& trace, const CoreStream& core, const CoreConf
   std::array<WriterMap, kBufferCount> written;
   std::vector<Race> found;  // races of the current reader, one per writer
   for (size_t r = 0; r < core.instrs.size(); ++r) {
-    const std::vector<Access> list = accesses(core.instrs[r], config);
+    const AccessList list = accesses(core.instrs[r], config);
     const size_t reader_pipe = pipe_index(hb.pipe(r));
     found.clear();
     for (const Access& a : list) {
