@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 npusim_install_packages
-npusim_build build
+npusim_build build npusim
 
 run() {
   echo
-  echo "\$ npusim $*"
+  echo "\$ npusim$(printf ' %q' "$@")"
   build/npusim "$@"
 }
 run chip run --chip ascend910b --kernel "gemm m=2048 n=2048 k=2048 dtype=fp16" \

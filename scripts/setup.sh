@@ -19,10 +19,11 @@ npusim_install_packages() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# npusim_build BUILD_DIR [extra cmake args...]: configure (Release-with-debug-info) and build.
+# npusim_build BUILD_DIR [TARGET] [extra cmake args...]: configure (RelWithDebInfo by default)
+# and build TARGET ("all" for everything).
 npusim_build() {
-  local dir=$1
-  shift
+  local dir=$1 target=${2:-all}
+  shift 2 || shift $#
   cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
-  cmake --build "$dir" -j "$(nproc)"
+  cmake --build "$dir" --target "$target" -j "$(nproc)"
 }

@@ -20,5 +20,5 @@ elif [[ -n ${1:-} ]]; then
 fi
 
 npusim_install_packages
-npusim_build "$build_dir" "${cmake_args[@]}"
+npusim_build "$build_dir" all "${cmake_args[@]}"
 ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)"
