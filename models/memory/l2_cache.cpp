@@ -6,11 +6,14 @@
 
 namespace npusim {
 namespace {
-// Spreads consecutive lines and power-of-two strides over slices and sets.
+// Spreads consecutive lines and power-of-two strides over slices and sets; every output bit
+// depends on every input bit (the splitmix64 finaliser), so both 32-bit halves are usable.
 uint64_t mix(uint64_t x) {
-  x ^= x >> 17;
-  x *= 0xed5ad4bbULL;
-  x ^= x >> 11;
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
   return x;
 }
 }  // namespace
@@ -24,16 +27,31 @@ L2Cache::L2Cache(const L2Config& c)
 }
 
 uint32_t L2Cache::slice_of(uint64_t addr) const {
-  return static_cast<uint32_t>(mix(addr / line_bytes_) % slices_);
+  uint32_t slice = 0;
+  (void)set_base(addr / line_bytes_, slice);
+  return slice;
+}
+
+size_t L2Cache::set_base(uint64_t line, uint32_t& slice) const {
+  // The low half of the hash picks the slice, the high half the set, each scaled into its
+  // range by a multiply and shift: no division on the simulator's hottest path.
+  const uint64_t hashed = mix(line);
+  slice = static_cast<uint32_t>(((hashed & 0xffff'ffffu) * slices_) >> 32);
+  const uint64_t set = ((hashed >> 32) * sets_per_slice_) >> 32;
+  return size_t((uint64_t(slice) * sets_per_slice_ + set) * ways_);
+}
+
+void L2Cache::prefetch(uint64_t addr) const {
+  uint32_t slice = 0;
+  const Way* first = &ways_of_sets_[set_base(addr / line_bytes_, slice)];
+  __builtin_prefetch(first);
+  __builtin_prefetch(reinterpret_cast<const char*>(first) + 64);
 }
 
 L2Cache::LineResult L2Cache::access(uint64_t addr, bool write) {
   const uint64_t line = addr / line_bytes_;
-  const uint64_t hashed = mix(line);
   LineResult result;
-  result.slice = static_cast<uint32_t>(hashed % slices_);
-  const uint64_t set = (hashed / slices_) % sets_per_slice_;
-  Way* const first = &ways_of_sets_[size_t((uint64_t(result.slice) * sets_per_slice_ + set) * ways_)];
+  Way* const first = &ways_of_sets_[set_base(line, result.slice)];
   if (clock_ == kDirtyBit - 1) renumber_stamps();
   ++clock_;
   const auto tag = static_cast<uint32_t>(line + 1);

@@ -23,10 +23,16 @@ public:
   /// Looks up (and on a miss allocates) the line holding `addr`; `write` marks it dirty.
   LineResult access(uint64_t addr, bool write);
 
+  /// Hints the host CPU to fetch the tag set of `addr`: a request's lines are looked up one
+  /// after another, and starting all their (host-cache-missing) set loads first overlaps them.
+  void prefetch(uint64_t addr) const;
+
   /// Invalidates every line (cold cache for the next kernel).
   void clear();
 
   [[nodiscard]] uint32_t slice_of(uint64_t addr) const;
+  /// Index of the first way of the set holding `line` (line = addr / line_bytes).
+  [[nodiscard]] size_t set_base(uint64_t line, uint32_t& slice) const;
   [[nodiscard]] uint32_t line_bytes() const { return line_bytes_; }
 
 private:
