@@ -56,8 +56,6 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
   double done = arrive;
   double served = arrive;
   uint32_t hits = 0, misses = 0;
-  for (uint64_t line_addr = addr - addr % line; line_addr < addr + bytes; line_addr += line)
-    l2_.prefetch(line_addr);
   for (uint64_t line_addr = addr - addr % line; line_addr < addr + bytes; line_addr += line) {
     const uint64_t first = std::max(line_addr, addr);
     const uint64_t last = std::min(line_addr + line, addr + bytes);

@@ -41,13 +41,6 @@ size_t L2Cache::set_base(uint64_t line, uint32_t& slice) const {
   return size_t((uint64_t(slice) * sets_per_slice_ + set) * ways_);
 }
 
-void L2Cache::prefetch(uint64_t addr) const {
-  uint32_t slice = 0;
-  const Way* first = &ways_of_sets_[set_base(addr / line_bytes_, slice)];
-  __builtin_prefetch(first);
-  __builtin_prefetch(reinterpret_cast<const char*>(first) + 64);
-}
-
 L2Cache::LineResult L2Cache::access(uint64_t addr, bool write) {
   const uint64_t line = addr / line_bytes_;
   LineResult result;

@@ -23,10 +23,6 @@ public:
   /// Looks up (and on a miss allocates) the line holding `addr`; `write` marks it dirty.
   LineResult access(uint64_t addr, bool write);
 
-  /// Hints the host CPU to fetch the tag set of `addr`: a request's lines are looked up one
-  /// after another, and starting all their (host-cache-missing) set loads first overlaps them.
-  void prefetch(uint64_t addr) const;
-
   /// Invalidates every line (cold cache for the next kernel).
   void clear();
 
