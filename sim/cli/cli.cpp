@@ -31,6 +31,8 @@ int run_cli(int argc, char** argv) {
   add_kernel_commands(app, action);
   add_chip_commands(app, action);
   add_regress_command(app, action);
+  add_mem_command(app, action);
+  add_system_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -23,5 +23,7 @@ void add_config_commands(CLI::App& app, CommandAction& action);
 void add_kernel_commands(CLI::App& app, CommandAction& action);
 void add_chip_commands(CLI::App& app, CommandAction& action);
 void add_regress_command(CLI::App& app, CommandAction& action);
+void add_mem_command(CLI::App& app, CommandAction& action);
+void add_system_command(CLI::App& app, CommandAction& action);
 
 }  // namespace npusim
