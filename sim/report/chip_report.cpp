@@ -116,8 +116,12 @@ void write_chip_timeline(std::ostream& out, const ChipRunResult& r) {
       const uint32_t lane = rec.flag_wait ? kFlowCtrlLane : static_cast<uint32_t>(rec.pipe);
       const double ts_us = (rec.start_ps - r.start_ps) * 1e-6;
       const double dur_us = (rec.end_ps - rec.start_ps) * 1e-6;
-      const std::string name =
-          rec.flag_wait ? fmt::format("wait {}", name_of(rec.op)) : std::string(name_of(rec.op));
+      // The SCALAR lane shows the scalar unit issuing every instruction ("issue MMAD") as
+      // well as its own SCALAR instructions.
+      const bool issue = rec.pipe == Pipe::SCALAR && rec.op != Op::SCALAR && !rec.flag_wait;
+      const std::string name = rec.flag_wait ? fmt::format("wait {}", name_of(rec.op))
+                               : issue       ? fmt::format("issue {}", name_of(rec.op))
+                                             : std::string(name_of(rec.op));
       emit(fmt::format(
           R"({{"ph":"X","pid":{},"tid":{},"ts":{:.6f},"dur":{:.6f},"name":"{}","args":{{"line":{},"pipe":"{}","complete_us":{:.6f}}}}})",
           pid, lane, ts_us, dur_us, name, rec.line, name_of(rec.pipe),

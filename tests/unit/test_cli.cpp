@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -176,4 +178,21 @@ TEST_CASE("the same inputs give byte-identical JSON results") {
   const std::string ta((std::istreambuf_iterator<char>(fa)), {}), tb((std::istreambuf_iterator<char>(fb)), {});
   CHECK(!ta.empty());
   CHECK(ta == tb);
+}
+
+TEST_CASE("the timeline is Chrome trace JSON with a track per pipe lane and a slice per instruction") {
+  const fs::path tl = temp_file("tl.json", "");
+  const fs::path trace = temp_file("tl.trace", "npusim-trace 1\ncore aic 0\n" + kMmad + kMmad);
+  REQUIRE(npusim("chip run -q --chip ascend910b --trace " + trace.string() + " --timeline " + tl.string()).status == 0);
+  std::ifstream in(tl);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  std::set<std::string> lanes;
+  int cube_slices = 0;
+  for (const auto& e : j.at("traceEvents")) {
+    if (e.at("ph") == "M" && e.at("name") == "thread_name") lanes.insert(e.at("args").at("name").get<std::string>());
+    if (e.at("ph") == "X" && e.at("name") == "MMAD") ++cube_slices;
+  }
+  for (const char* lane : {"SCALAR", "MTE1", "MTE2", "MTE3", "CUBE", "VECTOR", "FIXP", "FLOWCTRL"})
+    CHECK(lanes.count(lane) == 1);
+  CHECK(cube_slices == 2);
 }
