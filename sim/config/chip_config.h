@@ -86,6 +86,9 @@ struct HbmConfig {
   double bandwidth_gbps = 0;    ///< GB/s (1e9 B/s) per die, all channels together
   double latency_ns = 0;        ///< added to an L2 miss
   uint32_t interleave_bytes = 0;  ///< address interleave between channels
+  /// Optional: DRAM preset (configs/memory/<name>.yaml) or .yaml path describing the device
+  /// behind these channels, for `npusim mem run`; empty when not given.
+  std::string dram;
 };
 
 struct NocConfig {

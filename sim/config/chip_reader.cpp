@@ -3,6 +3,7 @@
 #include <bit>
 
 #include "sim/base/text.h"
+#include "sim/config/dram_files.h"
 
 namespace npusim::config {
 namespace {
@@ -44,6 +45,13 @@ HbmConfig read_hbm(const MapReader& m) {
   hbm.bandwidth_gbps = m.number("bandwidth_gbps", Bound::positive);
   hbm.latency_ns = m.number("latency_ns", Bound::non_negative);
   hbm.interleave_bytes = power_of_two(m, "interleave_bytes");
+  // Optional: the DRAM preset behind the channels (npusim mem run); checked to exist here so a
+  // misspelt name is reported at its line.
+  if (m.has("dram")) {
+    hbm.dram = m.text("dram");
+    if (const std::string problem = check_dram_reference(hbm.dram); !problem.empty())
+      m.fail("dram", "'" + m.path_of("dram") + "': " + problem);
+  }
   return hbm;
 }
 
@@ -129,7 +137,8 @@ ChipConfig read_chip(const std::vector<Layer>& layers, Provenance* provenance) {
   chip.l2 = read_l2(root.map("l2", {"size_mib", "slices", "ways", "line_bytes",
                                     "slice_bytes_per_cycle", "hit_latency_cycles"}));
   chip.hbm = read_hbm(root.map(
-      "hbm", {"capacity_gib", "channels", "bandwidth_gbps", "latency_ns", "interleave_bytes"}));
+      "hbm",
+      {"capacity_gib", "channels", "bandwidth_gbps", "latency_ns", "interleave_bytes", "dram"}));
   const MapReader noc = root.map("noc", {"latency_cycles", "request_bytes"});
   chip.noc.latency_cycles = noc.u32("latency_cycles", 0);
   chip.noc.request_bytes = noc.u32("request_bytes", 1);

@@ -128,6 +128,7 @@ void write_memory(YamlText& y, const ChipConfig& c) {
   y.value("bandwidth_gbps", c.hbm.bandwidth_gbps);
   y.value("latency_ns", c.hbm.latency_ns);
   y.value("interleave_bytes", c.hbm.interleave_bytes);
+  if (!c.hbm.dram.empty()) y.value("dram", c.hbm.dram);
   y.close();
   y.open("noc");
   y.value("latency_cycles", c.noc.latency_cycles);
