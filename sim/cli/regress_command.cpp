@@ -1,8 +1,10 @@
 // `npusim regress DIR [--update]`: golden regression over cases in DIR/*/case.yaml.
 //
-// A case names a chip, optional --set overrides, and either a trace file (relative to the
-// case folder) or a generator spec; expected.json holds the metrics it must reproduce.
-// Each case runs `npusim chip run` in its own process (one SystemC chip per process).
+// A chip case names a chip, optional --set overrides, and either a trace file (relative to
+// the case folder) or a generator spec. A memory or system case (`command: mem` or
+// `command: system`) gives the arguments of `npusim mem run` / `npusim system run`.
+// expected.json holds the metrics each must reproduce. Each case runs in its own process
+// (SystemC builds one model per process).
 #include <CLI/CLI.hpp>
 #include <yaml-cpp/yaml.h>
 
@@ -30,7 +32,8 @@ namespace {
 struct GoldenCase {
   std::string name;
   fs::path dir;
-  std::vector<std::string> run_args;  ///< arguments after `npusim chip run`
+  std::string command = "chip";       ///< chip, mem or system: runs `npusim COMMAND run`
+  std::vector<std::string> run_args;  ///< arguments after `npusim COMMAND run`
   std::map<std::string, double> tolerances;
 };
 
@@ -58,8 +61,9 @@ GoldenCase load_case(const fs::path& dir) {
     throw InputError(file.string() + ": cannot open golden case");
   }
   if (!root.IsMap()) throw InputError(pos_of(file, root), "expected a mapping of case keys");
-  const std::vector<std::string> known = {"description", "chip", "set", "kernel", "trace",
-                                          "tolerances"};
+  const std::vector<std::string> known = {"description", "command", "args", "chip", "set",
+                                          "kernel", "trace", "tolerances"};
+  const std::vector<std::string> commands = {"chip", "mem", "system"};
   GoldenCase c;
   c.name = dir.filename().string();
   c.dir = dir;
@@ -68,7 +72,16 @@ GoldenCase load_case(const fs::path& dir) {
     const std::string key = entry.first.as<std::string>();
     const YAML::Node& value = entry.second;
     if (key == "description") continue;
-    if (key == "chip") {
+    if (key == "command") {
+      c.command = scalar(file, value, key);
+      if (std::find(commands.begin(), commands.end(), c.command) == commands.end())
+        throw InputError(pos_of(file, value), "command: unknown '" + c.command + "'" +
+                                                  did_you_mean(c.command, commands) +
+                                                  " (expected chip, mem or system)");
+    } else if (key == "args") {
+      if (!value.IsSequence()) throw InputError(pos_of(file, value), "args: expected a list");
+      for (const auto& item : value) c.run_args.push_back(scalar(file, item, key));
+    } else if (key == "chip") {
       chip = scalar(file, value, key);
     } else if (key == "kernel") {
       kernel = scalar(file, value, key);
@@ -93,6 +106,14 @@ GoldenCase load_case(const fs::path& dir) {
                        "unknown key '" + key + "'" + did_you_mean(key, known) +
                            " (expected one of " + join(known) + ")");
     }
+  }
+  if (c.command != "chip") {
+    if (!chip.empty() || !kernel.empty() || !trace.empty())
+      throw InputError(pos_of(file, root), c.command +
+                                               " cases give their options in 'args' (chip, "
+                                               "kernel and trace are for chip cases)");
+    if (c.run_args.empty()) throw InputError(pos_of(file, root), "missing key 'args'");
+    return c;
   }
   if (chip.empty()) throw InputError(pos_of(file, root), "missing key 'chip'");
   if (kernel.empty() == trace.empty())
@@ -144,7 +165,7 @@ int regress(const RegressArgs& a) {
   size_t next = 0;
   while (next < cases.size() || !running.empty()) {
     while (next < cases.size() && running.size() < jobs) {
-      std::vector<std::string> argv = {self, "chip", "run", "--quiet", "--json",
+      std::vector<std::string> argv = {self, cases[next].command, "run", "--quiet", "--json",
                                        (work / (cases[next].name + ".json")).string()};
       argv.insert(argv.end(), cases[next].run_args.begin(), cases[next].run_args.end());
       running[spawn_process(argv, (work / (cases[next].name + ".err")).string())] = next;
@@ -164,7 +185,7 @@ int regress(const RegressArgs& a) {
     const fs::path expected_file = c.dir / "expected.json";
     if (status[i] != 0) {
       ++failed;
-      std::cout << fmt::format("FAIL  {}: npusim chip run exited {}: {}", c.name, status[i],
+      std::cout << fmt::format("FAIL  {}: npusim {} run exited {}: {}", c.name, c.command, status[i],
                                read_text(work / (c.name + ".err")));
       continue;
     }
@@ -225,7 +246,9 @@ void add_regress_command(CLI::App& app, CommandAction& action) {
   cmd->footer(
       "case.yaml keys: chip, kernel (generator spec) or trace (file), set (list of key=value),\n"
       "tolerances (metric: relative tolerance; cycles and bytes are exact by default), "
-      "description.\n"
+      "description;\n"
+      "or, for the memory and system levels, command: mem|system with args: [options of\n"
+      "`npusim mem run` / `npusim system run`].\n"
       "Examples:\n  npusim regress tests/golden\n  npusim regress tests/golden --update");
   cmd->callback([&action, args] { action = [args] { return regress(*args); }; });
 }

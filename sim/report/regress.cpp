@@ -7,10 +7,15 @@ namespace {
 
 void flatten(const nlohmann::json& j, const std::string& prefix,
              std::map<std::string, double>& out) {
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string name = prefix.empty() ? it.key() : prefix + "." + it.key();
-    if (it->is_number()) out[name] = it->get<double>();
-    else if (it->is_object()) flatten(*it, name, out);
+  auto visit = [&](const std::string& key, const nlohmann::json& value) {
+    const std::string name = prefix.empty() ? key : prefix + "." + key;
+    if (value.is_number()) out[name] = value.get<double>();
+    else if (value.is_structured()) flatten(value, name, out);
+  };
+  if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) visit(std::to_string(i), j[i]);  // rows.0.time_s
+  } else {
+    for (const auto& [key, value] : j.items()) visit(key, value);
   }
 }
 
@@ -26,7 +31,9 @@ std::map<std::string, double> golden_metrics(const nlohmann::json& result) {
 }
 
 double default_tolerance(const std::string& metric) {
-  if (metric == "cycles" || metric == "instructions" || metric.rfind("bytes.", 0) == 0) return 0;
+  if (metric == "cycles" || metric == "instructions" || metric.rfind("bytes.", 0) == 0 ||
+      metric.rfind("commands.", 0) == 0)
+    return 0;
   return 1e-9;
 }
 
