@@ -22,6 +22,9 @@ public:
     not_empty.notify();
   }
 
+  /// The instruction pop() would return next; the queue must not be empty.
+  [[nodiscard]] const Instr* front() const { return slots_[head_]; }
+
   const Instr* pop() {
     const Instr* instr = slots_[head_];
     head_ = (head_ + 1) % slots_.size();

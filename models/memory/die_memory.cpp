@@ -53,14 +53,23 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
   const uint64_t bytes = trans.get_data_length();
   const uint32_t line = l2_.line_bytes();
 
+  // Locate every line of the request and start loading its tags (see L2Cache::prefetch)
+  // before handling the lines one by one.
+  const uint64_t end = addr + bytes;
+  const uint64_t first_line = addr & ~uint64_t{line - 1};  // line sizes are powers of two
+  places_.clear();
+  for (uint64_t line_addr = first_line; line_addr < end; line_addr += line) {
+    places_.push_back(l2_.place_of(line_addr));
+    l2_.prefetch(places_.back());
+  }
+
   double done = arrive;
   double served = arrive;
   uint32_t hits = 0, misses = 0;
-  for (uint64_t line_addr = addr - addr % line; line_addr < addr + bytes; line_addr += line) {
-    const uint64_t first = std::max(line_addr, addr);
-    const uint64_t last = std::min(line_addr + line, addr + bytes);
-    const uint64_t chunk = last - first;
-    const L2Cache::LineResult r = l2_.access(line_addr, write);
+  const L2Cache::Place* place = places_.data();
+  for (uint64_t line_addr = first_line; line_addr < end; line_addr += line, ++place) {
+    const uint64_t chunk = std::min(line_addr + line, end) - std::max(line_addr, addr);
+    const L2Cache::LineResult r = l2_.access(*place, line_addr, write);
     double t = slices_[r.slice].serve(now, arrive, chunk);
     served = std::max(served, t);
     if (r.dirty_eviction) {

@@ -36,6 +36,7 @@ private:
   [[nodiscard]] BandwidthServer& channel_of(uint64_t addr);
 
   L2Cache l2_;
+  std::vector<L2Cache::Place> places_;  ///< the current request's lines (scratch, reused)
   std::vector<BandwidthServer> slices_;
   std::vector<BandwidthServer> channels_;
   double hit_latency_ps_;

@@ -1,6 +1,7 @@
 #include "models/memory/l2_cache.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "sim/base/error.h"
 
@@ -19,16 +20,21 @@ uint64_t mix(uint64_t x) {
 }  // namespace
 
 L2Cache::L2Cache(const L2Config& c)
-    : line_bytes_(c.line_bytes), slices_(c.slices), ways_(c.ways) {
+    : line_bytes_(c.line_bytes),
+      line_shift_(static_cast<uint32_t>(std::countr_zero(c.line_bytes))),
+      slices_(c.slices),
+      ways_(c.ways) {
   if (c.line_bytes == 0 || c.slices == 0 || c.ways == 0)
     throw InternalError("L2 geometry must be non-zero (the loader checks this)");
+  if (!std::has_single_bit(c.line_bytes))
+    throw InternalError("L2 line size must be a power of two (the loader checks this)");
   sets_per_slice_ = std::max<uint64_t>(1, c.size_bytes / (uint64_t(c.line_bytes) * c.slices * c.ways));
   ways_of_sets_.assign(size_t(sets_per_slice_) * slices_ * ways_, Way{});
 }
 
 uint32_t L2Cache::slice_of(uint64_t addr) const {
   uint32_t slice = 0;
-  (void)set_base(addr / line_bytes_, slice);
+  (void)set_base(addr >> line_shift_, slice);
   return slice;
 }
 
@@ -41,24 +47,41 @@ size_t L2Cache::set_base(uint64_t line, uint32_t& slice) const {
   return size_t((uint64_t(slice) * sets_per_slice_ + set) * ways_);
 }
 
-L2Cache::LineResult L2Cache::access(uint64_t addr, bool write) {
-  const uint64_t line = addr / line_bytes_;
+L2Cache::Place L2Cache::place_of(uint64_t addr) const {
+  Place place;
+  place.set = set_base(addr >> line_shift_, place.slice);
+  return place;
+}
+
+void L2Cache::prefetch(const Place& place) const {
+  const Way* set = &ways_of_sets_[place.set];
+  __builtin_prefetch(set);
+  __builtin_prefetch(set + ways_ - 1);  // a set may span two host cache lines
+}
+
+L2Cache::LineResult L2Cache::access(const Place& place, uint64_t addr, bool write) {
+  const uint64_t line = addr >> line_shift_;
   LineResult result;
-  Way* const first = &ways_of_sets_[set_base(line, result.slice)];
+  result.slice = place.slice;
+  Way* const first = &ways_of_sets_[place.set];
   if (clock_ == kDirtyBit - 1) renumber_stamps();
   ++clock_;
   const auto tag = static_cast<uint32_t>(line + 1);
 
-  Way* victim = first;
-  for (Way* w = first; w != first + ways_; ++w) {
-    if (w->line_plus_one == tag) {
-      result.hit = true;
-      w->stamp = clock_ | (w->stamp & kDirtyBit) | (write ? kDirtyBit : 0u);
-      return result;
-    }
-    // Invalid ways have stamp 0, so they are taken first.
-    if ((w->stamp & ~kDirtyBit) < (victim->stamp & ~kDirtyBit)) victim = w;
+  // Look at every way rather than stopping at the hit: where in the set a hit sits is
+  // random, so an early exit would cost the host a mispredicted branch per look-up.
+  Way* hit = nullptr;
+  for (Way* w = first; w != first + ways_; ++w) hit = w->line_plus_one == tag ? w : hit;
+  if (hit != nullptr) {
+    result.hit = true;
+    hit->stamp = clock_ | (hit->stamp & kDirtyBit) | (write ? kDirtyBit : 0u);
+    return result;
   }
+  // Miss: the least recently used way is the victim (the first one on ties). Invalid ways
+  // have stamp 0, so they are taken first.
+  Way* victim = first;
+  for (Way* w = first + 1; w != first + ways_; ++w)
+    if ((w->stamp & ~kDirtyBit) < (victim->stamp & ~kDirtyBit)) victim = w;
   if (victim->line_plus_one != 0 && (victim->stamp & kDirtyBit)) {
     result.dirty_eviction = true;
     result.victim_addr = uint64_t(victim->line_plus_one - 1) * line_bytes_;

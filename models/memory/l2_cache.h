@@ -20,8 +20,21 @@ public:
     uint64_t victim_addr = 0;     ///< address of that victim line
   };
 
-  /// Looks up (and on a miss allocates) the line holding `addr`; `write` marks it dirty.
-  LineResult access(uint64_t addr, bool write);
+  /// Where the line holding an address lives: its slice and the index of its set's first way.
+  struct Place {
+    size_t set = 0;
+    uint32_t slice = 0;
+  };
+  [[nodiscard]] Place place_of(uint64_t addr) const;
+
+  /// Hints the host CPU to load the tags of a set; no effect on the model. The tag array is
+  /// larger than the host's caches, so a look-up usually waits for host memory; loading the
+  /// tags of a request's lines ahead of their look-ups hides most of that wait.
+  void prefetch(const Place& place) const;
+
+  /// Looks up (and on a miss allocates) the line holding `addr`, found at `place`
+  /// (place_of(addr)); `write` marks it dirty.
+  LineResult access(const Place& place, uint64_t addr, bool write);
 
   /// Invalidates every line (cold cache for the next kernel).
   void clear();
@@ -33,6 +46,7 @@ public:
 
 private:
   uint32_t line_bytes_;
+  uint32_t line_shift_;  ///< log2(line_bytes_): line number = addr >> line_shift_
   uint32_t slices_;
   uint32_t ways_;
   uint64_t sets_per_slice_;

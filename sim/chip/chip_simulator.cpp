@@ -25,16 +25,20 @@ void quiet_systemc() {
                                           sc_core::SC_DO_NOTHING);
 }
 
-/// GM ranges must lie inside the chip's HBM (all dies).
+/// GM ranges must lie inside the chip's HBM (all dies). Only copies can reach GM
+/// (validate_trace keeps MMAD, VEC and MTE1 operands in on-core buffers), so only their
+/// operands are worked out.
 void check_gm_ranges(const KernelTrace& trace, const ChipConfig& chip) {
   const uint64_t gm_bytes = chip.hbm.capacity_bytes * chip.dies;
   for (const CoreStream& core : trace.cores)
-    for (const Instr& instr : core.instrs)
+    for (const Instr& instr : core.instrs) {
+      if (instr.op != Op::MTE2 && instr.op != Op::MTE3 && instr.op != Op::FIXPIPE) continue;
       for (const Access& a : accesses(instr, chip.core))
         if (a.buffer == Buffer::GM && (a.addr >= gm_bytes || a.bytes > gm_bytes - a.addr))
           throw InputError(SourcePos{trace.path, instr.line, 0},
                            fmt::format("GM range [{:#x}, {:#x}) exceeds the chip's {} GiB of HBM",
                                        a.addr, a.addr + a.bytes, gm_bytes >> 30));
+    }
 }
 
 /// Runs sc_start on a short-lived thread of its own. SystemC switches between process

@@ -175,7 +175,6 @@ class Validator {
   }
 
   void check_path(const Instr& ins) const {
-    std::vector<std::string> legal;
     for (const PathRule& rule : kPathRules) {
       if (rule.op != ins.op || !arch_matches(rule.arch, chip_.split)) continue;
       if (rule.src == ins.src.buffer && rule.dst == ins.dst.buffer) {
@@ -186,13 +185,18 @@ class Validator {
                         std::string(rule.path_key) + " has no bandwidth)");
         return;
       }
-      legal.push_back(path_text(rule.src, rule.dst));
     }
+    // Not a legal path: list the legal ones (only now, since this is the error path).
+    std::vector<std::string> legal;
+    for (const PathRule& rule : kPathRules)
+      if (rule.op == ins.op && arch_matches(rule.arch, chip_.split))
+        legal.push_back(path_text(rule.src, rule.dst));
     fail(ins, "illegal " + std::string(name_of(ins.op)) + " path " +
                   path_text(ins.src.buffer, ins.dst.buffer) + " on " +
                   (chip_.split ? "split " : "coupled ") + chip_name() + " (expected one of " +
                   join(legal) + ")");
   }
+
 
   static std::string path_text(Buffer src, Buffer dst) {
     return std::string(name_of(src)) + " -> " + std::string(name_of(dst));
@@ -227,27 +231,30 @@ class Validator {
   }
 
   void check_range(const Instr& ins, const Access& access) const {
+    // Error texts are built only on failure: this runs for every range of every instruction.
     const Buffer b = access.buffer;
-    const std::string buf = std::string(name_of(b));
     const bool overflows = access.bytes > UINT64_MAX - access.addr;
-    const std::string range = "[" + hex(access.addr) + ", " +
-                              (overflows ? std::string("2^64+") : hex(access.addr + access.bytes)) +
-                              ")";
+    auto buf = [b] { return std::string(name_of(b)); };
+    auto range = [&] {
+      return "[" + hex(access.addr) + ", " +
+             (overflows ? std::string("2^64+") : hex(access.addr + access.bytes)) + ")";
+    };
     if (b == Buffer::GM) {
-      if (overflows) fail(ins, "GM range " + range + " wraps around the 64-bit address space");
+      if (overflows) fail(ins, "GM range " + range() + " wraps around the 64-bit address space");
       return;
     }
     if (!core_has_buffer(core_->kind, b))
-      fail(ins, std::string(name_of(ins.op)) + " touches " + buf + ", which " + kind_name() +
+      fail(ins, std::string(name_of(ins.op)) + " touches " + buf() + ", which " + kind_name() +
                     " cores do not have");
     const uint64_t capacity = chip_.core.buffers.of(b);
     if (capacity == 0)
-      fail(ins, std::string(name_of(ins.op)) + " touches " + buf + ", which " + chip_name() +
+      fail(ins, std::string(name_of(ins.op)) + " touches " + buf() + ", which " + chip_name() +
                     " does not have (core.buffers capacity 0)");
     if (overflows || access.addr + access.bytes > capacity)
-      fail(ins, buf + " range " + range + " exceeds " + buf + " capacity " + human_bytes(capacity) +
-                    " (" + hex(capacity) + ")");
+      fail(ins, buf() + " range " + range() + " exceeds " + buf() + " capacity " +
+                    human_bytes(capacity) + " (" + hex(capacity) + ")");
   }
+
 
   const KernelTrace& trace_;
   const ChipConfig& chip_;
