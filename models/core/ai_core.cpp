@@ -241,7 +241,9 @@ double AiCore::execute_gm_copy(const Instr& instr, bool read, double& end_ps) {
         static_cast<uint64_t>(std::llround(issue + port_latency - start)));
     to_noc->b_transport(trans, delay);
     if (trans.is_response_error()) throw InternalError("memory system returned an error response");
-    served = std::max({served, port_end, timing.served_ps});
+    // The engine may present its next request once this one has left the port and the
+    // memory side's bottleneck has taken it (its answer is relative to the port's output).
+    served = std::max({served, port_end, timing.served_ps - port_latency});
     done = std::max({done, port_end + port_latency, start + static_cast<double>(delay.value())});
     offset += chunk;
   }

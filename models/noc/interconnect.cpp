@@ -40,23 +40,32 @@ void Interconnect::b_transport(int core_id, tlm::tlm_generic_payload& trans,
   const uint32_t dst = die_of(trans.get_address());
   counts_.noc_bytes += bytes;
 
-  double t = now + static_cast<double>(delay.value()) + hop_latency_ps_;
+  const double arrive = now + static_cast<double>(delay.value());
+  double t = arrive + hop_latency_ps_;
+  double forward_latency = hop_latency_ps_;  // fixed latency added before the memory
+  double link_served = 0;
   const bool remote = src != dst;
   if (remote && trans.is_write()) {  // write data crosses the link on the way out
-    t = links_[src * dies_ + dst].serve(now, t, bytes) + link_latency_ps_;
+    link_served = links_[src * dies_ + dst].serve(now, t, bytes);
+    t = link_served + link_latency_ps_;
+    forward_latency += link_latency_ps_;
     counts_.die_link_bytes += bytes;
   }
   sc_core::sc_time forward = sc_core::sc_time::from_value(static_cast<uint64_t>(t - now + 0.5));
   to_memory[static_cast<int>(dst)]->b_transport(trans, forward);
   double done = now + static_cast<double>(forward.value());
   if (remote && trans.is_read()) {  // read data crosses the link on the way back
-    const double link_end = links_[dst * dies_ + src].serve(now, done, bytes);
-    done = link_end + link_latency_ps_;
+    link_served = links_[dst * dies_ + src].serve(now, done, bytes);
+    done = link_served + link_latency_ps_;
     counts_.die_link_bytes += bytes;
-    if (auto* timing = trans.get_extension<MemTiming>())
-      timing->served_ps = std::max(timing->served_ps, link_end);  // the link may be the bottleneck
   }
   done += hop_latency_ps_;
+  if (auto* timing = trans.get_extension<MemTiming>()) {
+    // As seen at this input: the memory's answer less the latency added on the way to it;
+    // the die link, when crossed, may itself be the bottleneck.
+    timing->served_ps = std::max({arrive, timing->served_ps - forward_latency,
+                                  link_served > 0 ? link_served - hop_latency_ps_ : 0.0});
+  }
   delay = sc_core::sc_time::from_value(static_cast<uint64_t>(done - now + 0.5));
 }
 
