@@ -2,13 +2,16 @@
 
 #include <string>
 
+#include "models/noc/noc_topology.h"
+
 namespace npusim {
 
 ChipModel::ChipModel(sc_core::sc_module_name name, const ChipConfig& chip)
     : sc_core::sc_module(name), chip_(chip) {
   noc_ = std::make_unique<Interconnect>("noc", chip);
   for (uint32_t d = 0; d < chip.dies; ++d) {
-    dies_.push_back(std::make_unique<DieMemory>(("die" + std::to_string(d)).c_str(), chip));
+    dies_.push_back(std::make_unique<DieMemory>(("die" + std::to_string(d)).c_str(), chip,
+                                                make_noc_topology(noc_geometry(chip))));
     noc_->to_memory.bind(dies_.back()->socket);
   }
 

@@ -13,7 +13,8 @@ constexpr double kPsPerNs = 1000.0;
 uint64_t channel_hash(uint64_t block) { return block ^ (block >> 5) ^ (block >> 11); }
 }  // namespace
 
-DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip)
+DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip,
+                     std::unique_ptr<NocTopology> noc)
     : sc_core::sc_module(name),
       socket("socket"),
       l2_(chip.l2),
@@ -22,12 +23,15 @@ DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip)
       capacity_bytes_(chip.hbm.capacity_bytes),
       interleave_bytes_(chip.hbm.interleave_bytes) {
   socket.register_b_transport(this, &DieMemory::b_transport);
+  noc_ = std::move(noc);
   if (chip.hbm.capacity_bytes * chip.dies / chip.l2.line_bytes >= (uint64_t(1) << 32))
     throw InputError(chip.source_path + ": HBM of " + std::to_string(chip.dies) + " x " +
                      std::to_string(chip.hbm.capacity_bytes >> 30) +
                      " GiB has more L2 lines than the tag model's 32-bit line numbers hold");
+
   const double slice_bytes_per_ps = chip.l2.slice_bytes_per_cycle / chip.cycle_ps();
   slices_.assign(chip.l2.slices, BandwidthServer(slice_bytes_per_ps));
+  mshrs_.assign(chip.l2.slices, MshrPool(chip.l2.mshrs_per_slice));
   // GB/s = 1e9 B/s = 1e-3 B/ps.
   const double channel_bytes_per_ps = chip.hbm.bandwidth_gbps * 1e-3 / chip.hbm.channels;
   channels_.assign(chip.hbm.channels, BandwidthServer(channel_bytes_per_ps));
@@ -35,7 +39,9 @@ DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip)
 
 void DieMemory::reset() {
   l2_.clear();
+  noc_->reset();
   for (auto& s : slices_) s.reset();
+  for (auto& m : mshrs_) m.reset();
   for (auto& c : channels_) c.reset();
   counts_ = ActivityCounts{};
 }
@@ -63,6 +69,9 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
     l2_.prefetch(places_.back());
   }
 
+  auto* timing = trans.get_extension<MemTiming>();
+  const bool single_node = noc_->nodes() == 1;
+  const uint32_t source = timing != nullptr ? timing->source_node % noc_->nodes() : 0;
   double done = arrive;
   double served = arrive;
   uint32_t hits = 0, misses = 0;
@@ -70,8 +79,13 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
   for (uint64_t line_addr = first_line; line_addr < end; line_addr += line, ++place) {
     const uint64_t chunk = std::min(line_addr + line, end) - std::max(line_addr, addr);
     const L2Cache::LineResult r = l2_.access(*place, line_addr, write);
-    double t = slices_[r.slice].serve(now, arrive, chunk);
-    served = std::max(served, t);
+    const uint32_t node = slice_node(r.slice);
+    // Write data travels to the slice; a read request is header-only on the way in.
+    // A one-node network (the crossbar) adds nothing here; skip the calls on the hot path.
+    const double at_slice =
+        single_node ? arrive : noc_->traverse(now, arrive, source, node, write ? chunk : 0);
+    double t = slices_[r.slice].serve(now, at_slice, chunk);
+    served = std::max(served, t - (at_slice - arrive));
     if (r.dirty_eviction) {
       channel_of(r.victim_addr).serve(now, t, line);
       counts_.l2_writeback_bytes += line;
@@ -82,21 +96,27 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
       done = std::max(done, t + hit_latency_ps_);
       continue;
     }
+    double data_ready = t + hit_latency_ps_;
     if (r.hit) {
       ++hits;
       counts_.l2_hit_bytes += chunk;
-      done = std::max(done, t + hit_latency_ps_);
     } else {
       ++misses;
       counts_.l2_miss_bytes += chunk;
       counts_.hbm_read_bytes += line;  // a miss fetches the whole line
-      t = channel_of(line_addr).serve(now, t, line);
-      served = std::max(served, t);
-      done = std::max(done, t + hbm_latency_ps_ + hit_latency_ps_);
+      MshrPool& mshrs = mshrs_[r.slice];
+      const double start = mshrs.earliest_free(t);
+      t = channel_of(line_addr).serve(now, start, line);
+      served = std::max(served, t - (at_slice - arrive));
+      data_ready = t + hbm_latency_ps_ + hit_latency_ps_;
+      mshrs.book(start, data_ready);
     }
+    // Read data travels back from the slice to the core.
+    done = std::max(done, single_node ? data_ready
+                                      : noc_->traverse(now, data_ready, node, source, chunk));
   }
 
-  if (auto* timing = trans.get_extension<MemTiming>()) {
+  if (timing != nullptr) {
     timing->served_ps = served;
     timing->hit_lines += hits;
     timing->miss_lines += misses;

@@ -16,6 +16,7 @@ namespace npusim {
 
 struct MemTiming : tlm::tlm_extension<MemTiming> {
   double served_ps = 0;  ///< when the bottleneck took the request, as seen at this input
+  uint32_t source_node = 0;  ///< on-chip network node of the issuing core (set by the NoC)
   uint32_t hit_lines = 0;
   uint32_t miss_lines = 0;
 

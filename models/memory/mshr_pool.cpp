@@ -1,25 +1,17 @@
 #include "models/memory/mshr_pool.h"
 
 #include <algorithm>
-#include <limits>
 
 namespace npusim {
 
-double MshrPool::earliest_free(double now_ps, double arrive_ps) {
-  std::erase_if(held_, [now_ps](const auto& h) { return h.second <= now_ps; });
-  double t = arrive_ps;
-  while (true) {
-    uint32_t busy = 0;
-    double first_release = std::numeric_limits<double>::infinity();
-    for (const auto& [start, end] : held_) {
-      if (start <= t && t < end) {
-        ++busy;
-        first_release = std::min(first_release, end);
-      }
-    }
-    if (busy < entries_) return t;
-    t = first_release;  // the earliest an entry frees up; check again from there
-  }
+double MshrPool::earliest_free(double arrive_ps) const {
+  return std::max(arrive_ps, *std::min_element(free_at_.begin(), free_at_.end()));
+}
+
+void MshrPool::book(double start_ps, double end_ps) {
+  auto entry = std::min_element(free_at_.begin(), free_at_.end());
+  *entry = std::max(*entry, end_ps);
+  (void)start_ps;
 }
 
 }  // namespace npusim

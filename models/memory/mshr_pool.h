@@ -1,12 +1,13 @@
 #pragma once
 // Miss status holding registers of one L2 slice: a read miss holds an entry from when it is
 // sent to HBM until its data returns, and a slice with every entry held cannot send another
-// miss. Like the bandwidth servers, requests may be presented out of time order, so the pool
-// keeps the booked intervals rather than a count. A new miss needs a free entry at the moment
-// it starts (entries taken later by misses presented earlier are not re-checked).
+// miss. Entries are slots taken in the order misses are presented: a miss takes the slot
+// that frees first, so an entry booked into the future by an earlier-presented miss is not
+// lent to a miss that arrives before it (the same simplification as a FIFO server; with tens
+// of entries per slice it rarely matters).
 
+#include <algorithm>
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 namespace npusim {
@@ -14,20 +15,19 @@ namespace npusim {
 class MshrPool {
 public:
   /// `entries` > 0.
-  explicit MshrPool(uint32_t entries) : entries_(entries) {}
+  explicit MshrPool(uint32_t entries) : free_at_(entries, 0.0) {}
 
-  /// Earliest time at or after `arrive_ps` at which fewer than `entries` misses are in
-  /// flight. `now_ps` is the present (bookings that ended earlier are forgotten).
-  [[nodiscard]] double earliest_free(double now_ps, double arrive_ps);
+  /// Earliest time at or after `arrive_ps` at which an entry is free.
+  [[nodiscard]] double earliest_free(double arrive_ps) const;
 
-  /// Holds one entry over [start_ps, end_ps).
-  void book(double start_ps, double end_ps) { held_.emplace_back(start_ps, end_ps); }
+  /// Holds the entry that frees first over [start_ps, end_ps); `start_ps` comes from
+  /// earliest_free, so that entry is free by then.
+  void book(double start_ps, double end_ps);
 
-  void reset() { held_.clear(); }
+  void reset() { std::fill(free_at_.begin(), free_at_.end(), 0.0); }
 
 private:
-  uint32_t entries_;
-  std::vector<std::pair<double, double>> held_;  ///< [start, end) of misses in flight
+  std::vector<double> free_at_;  ///< per entry: when its current miss returns
 };
 
 }  // namespace npusim

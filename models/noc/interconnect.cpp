@@ -51,6 +51,8 @@ void Interconnect::b_transport(int core_id, tlm::tlm_generic_payload& trans,
     forward_latency += link_latency_ps_;
     counts_.die_link_bytes += bytes;
   }
+  if (auto* timing = trans.get_extension<MemTiming>())
+    timing->source_node = static_cast<uint32_t>(core_id);  // the die's NoC maps it to a node
   sc_core::sc_time forward = sc_core::sc_time::from_value(static_cast<uint64_t>(t - now + 0.5));
   to_memory[static_cast<int>(dst)]->b_transport(trans, forward);
   double done = now + static_cast<double>(forward.value());

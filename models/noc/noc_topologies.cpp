@@ -135,6 +135,16 @@ std::unique_ptr<NocTopology> make_noc_topology(const NocGeometry& g) {
   throw InternalError("unknown NoC topology '" + g.topology + "' (the loader checks names)");
 }
 
+NocGeometry noc_geometry(const ChipConfig& chip) {
+  NocGeometry g;
+  g.topology = chip.noc.topology;
+  g.cols = chip.noc.mesh_cols;
+  g.rows = chip.noc.mesh_rows;
+  g.link_bytes_per_ps = chip.noc.link_bytes_per_cycle / chip.cycle_ps();
+  g.hop_latency_ps = chip.noc.topology == "crossbar" ? 0.0 : chip.noc.hop_latency_cycles * chip.cycle_ps();
+  return g;
+}
+
 std::vector<std::string> noc_topology_names() { return {"crossbar", "mesh", "ring"}; }
 
 }  // namespace npusim

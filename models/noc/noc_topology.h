@@ -2,7 +2,8 @@
 // On-chip network topologies. A topology carries a request between two network nodes (cores
 // and L2 slices are attached to nodes) and books every link it crosses, so distance (hops x
 // hop latency) and contention on shared links both show up. Each topology is one class
-// behind `traverse`; make_noc_topology builds the one a chip config names.
+// behind `traverse`; make_noc_topology builds the one a chip config names. The memory side
+// (DieMemory) uses the interface only; the chip top builds the topology and hands it over.
 
 #include <cstdint>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "models/memory/bandwidth_server.h"
+#include "sim/config/chip_config.h"
 
 namespace npusim {
 
@@ -41,6 +43,10 @@ struct NocGeometry {
 
 /// Builds the named topology; InternalError for an unknown name (the loader checks names).
 [[nodiscard]] std::unique_ptr<NocTopology> make_noc_topology(const NocGeometry& geometry);
+
+/// The geometry of a chip's `noc` section. On a crossbar the hop latency is 0: the chip's
+/// `noc.latency_cycles` is added by the Interconnect on every topology.
+[[nodiscard]] NocGeometry noc_geometry(const ChipConfig& chip);
 
 /// Topology names make_noc_topology accepts.
 [[nodiscard]] std::vector<std::string> noc_topology_names();

@@ -78,6 +78,7 @@ struct L2Config {
   uint32_t line_bytes = 0;
   double slice_bytes_per_cycle = 0;  ///< per slice, core clock
   uint32_t hit_latency_cycles = 0;
+  uint32_t mshrs_per_slice = 0;      ///< read misses a slice can have in flight to HBM
 };
 
 struct HbmConfig {
@@ -92,8 +93,13 @@ struct HbmConfig {
 };
 
 struct NocConfig {
-  uint32_t latency_cycles = 0;  ///< one way, core to L2 slice
+  uint32_t latency_cycles = 0;  ///< one way, core to L2 slice: interface latency on any topology
   uint32_t request_bytes = 0;   ///< MTE transfers are split into requests of this size
+  std::string topology;         ///< crossbar (latency only), mesh or ring
+  uint32_t mesh_cols = 0;       ///< mesh: columns; ring: nodes (mesh and ring only)
+  uint32_t mesh_rows = 0;       ///< mesh: rows (mesh only; 1 for a ring)
+  double link_bytes_per_cycle = 0;  ///< per direction per link (mesh and ring only)
+  uint32_t hop_latency_cycles = 0;  ///< per link crossed (mesh and ring only)
 };
 
 /// Die-to-die link (910C: two dies in one package). Optional: absent on single-die chips.

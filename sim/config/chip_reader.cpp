@@ -1,5 +1,6 @@
 #include "sim/config/chip_reader.h"
 
+#include <algorithm>
 #include <bit>
 
 #include "sim/base/text.h"
@@ -28,6 +29,7 @@ L2Config read_l2(const MapReader& m) {
   l2.line_bytes = power_of_two(m, "line_bytes");
   l2.slice_bytes_per_cycle = m.number("slice_bytes_per_cycle", Bound::positive);
   l2.hit_latency_cycles = m.u32("hit_latency_cycles", 0);
+  l2.mshrs_per_slice = m.u32("mshrs_per_slice", 1);
   // The cache model splits the capacity into slices x sets x ways lines.
   const uint64_t set_bytes = uint64_t(l2.slices) * l2.ways * l2.line_bytes;
   if (l2.size_bytes % set_bytes != 0)
@@ -101,6 +103,33 @@ EnergyConfig read_energy(const MapReader& m, const ChipConfig& chip) {
   return e;
 }
 
+/// The on-chip topology: a crossbar needs nothing more; a mesh or ring needs its size, link
+/// rate and hop latency (and a crossbar must not carry them, so a typo is not ignored).
+void read_noc_topology(const MapReader& m, NocConfig& noc) {
+  const std::vector<std::string> topologies = {"crossbar", "mesh", "ring"};
+  noc.topology = m.text("topology");
+  if (std::find(topologies.begin(), topologies.end(), noc.topology) == topologies.end())
+    m.fail("topology", "invalid value for '" + m.path_of("topology") + "': '" + noc.topology +
+                           "'" + did_you_mean(noc.topology, topologies) +
+                           " (expected crossbar, mesh or ring)");
+  const std::vector<std::string> link_keys = {"mesh_cols", "mesh_rows", "link_bytes_per_cycle",
+                                              "hop_latency_cycles"};
+  if (noc.topology == "crossbar") {
+    for (const auto& key : link_keys)
+      if (m.has(key))
+        m.fail(key, "'" + m.path_of(key) + "' is set but noc.topology is crossbar (expected it "
+                                           "only with mesh or ring)");
+    return;
+  }
+  noc.mesh_cols = m.u32("mesh_cols", 2);
+  noc.mesh_rows = noc.topology == "ring" ? 1 : m.u32("mesh_rows", 1);
+  if (noc.topology == "ring" && m.has("mesh_rows"))
+    m.fail("mesh_rows", "'" + m.path_of("mesh_rows") + "' is set but a ring has one row "
+                                                         "(expected only mesh_cols, its nodes)");
+  noc.link_bytes_per_cycle = m.number("link_bytes_per_cycle", Bound::positive);
+  noc.hop_latency_cycles = m.u32("hop_latency_cycles", 0);
+}
+
 void read_cores(const MapReader& m, ChipConfig& chip) {
   chip.cube_cores = m.u32("cube", 1);
   chip.vector_cores = m.u32("vector", 0);
@@ -135,13 +164,17 @@ ChipConfig read_chip(const std::vector<Layer>& layers, Provenance* provenance) {
                                           "vector", "scalar", "paths"}),
                         chip.split);
   chip.l2 = read_l2(root.map("l2", {"size_mib", "slices", "ways", "line_bytes",
-                                    "slice_bytes_per_cycle", "hit_latency_cycles"}));
+                                    "slice_bytes_per_cycle", "hit_latency_cycles",
+                                    "mshrs_per_slice"}));
   chip.hbm = read_hbm(root.map(
       "hbm",
       {"capacity_gib", "channels", "bandwidth_gbps", "latency_ns", "interleave_bytes", "dram"}));
-  const MapReader noc = root.map("noc", {"latency_cycles", "request_bytes"});
+  const MapReader noc = root.map("noc", {"latency_cycles", "request_bytes", "topology",
+                                         "mesh_cols", "mesh_rows", "link_bytes_per_cycle",
+                                         "hop_latency_cycles"});
   chip.noc.latency_cycles = noc.u32("latency_cycles", 0);
   chip.noc.request_bytes = noc.u32("request_bytes", 1);
+  read_noc_topology(noc, chip.noc);
   // Optional: a single-die chip has no die link (one inherited from a multi-die base is
   // allowed and simply unused, so `--set dies=1` works on a two-die preset).
   if (root.has("die_link")) {

@@ -121,6 +121,7 @@ void write_memory(YamlText& y, const ChipConfig& c) {
   y.value("line_bytes", c.l2.line_bytes);
   y.value("slice_bytes_per_cycle", c.l2.slice_bytes_per_cycle);
   y.value("hit_latency_cycles", c.l2.hit_latency_cycles);
+  y.value("mshrs_per_slice", c.l2.mshrs_per_slice);
   y.close();
   y.open("hbm");
   y.value("capacity_gib", double(c.hbm.capacity_bytes) / (1024.0 * 1024.0 * 1024.0));
@@ -133,6 +134,13 @@ void write_memory(YamlText& y, const ChipConfig& c) {
   y.open("noc");
   y.value("latency_cycles", c.noc.latency_cycles);
   y.value("request_bytes", c.noc.request_bytes);
+  y.value("topology", c.noc.topology);
+  if (c.noc.topology != "crossbar") {
+    y.value("mesh_cols", c.noc.mesh_cols);
+    if (c.noc.topology == "mesh") y.value("mesh_rows", c.noc.mesh_rows);
+    y.value("link_bytes_per_cycle", c.noc.link_bytes_per_cycle);
+    y.value("hop_latency_cycles", c.noc.hop_latency_cycles);
+  }
   y.close();
   if (c.die_link.bandwidth_gbps > 0) {
     y.open("die_link");

@@ -85,3 +85,51 @@ TEST_CASE("two cores hammering one L2 slice are slower than the same traffic spr
   REQUIRE(hot_run.bytes.at("gm_read") == spread_run.bytes.at("gm_read"));
   CHECK(double(hot_run.cycles) > 1.5 * double(spread_run.cycles));
 }
+
+TEST_CASE("on the 910 mesh a slice far from the core is slower to reach than a near one") {
+  const ChipConfig chip = load_chip("ascend910");
+  REQUIRE(chip.noc.topology == "mesh");
+  ChipSimulator sim(chip);
+  const L2Cache tags(chip.l2);
+  const uint32_t nodes = chip.noc.mesh_cols * chip.noc.mesh_rows;
+  // Core 0 sits at node 0; slice s at node s mod nodes. Near: slice 0 (node 0, no hop);
+  // far: the slice at the opposite corner (node nodes-1, cols-1 + rows-1 hops).
+  auto lines_of_slice = [&](uint32_t slice) {
+    std::vector<uint64_t> lines;
+    for (uint64_t a = 0; lines.size() < 64; a += chip.l2.line_bytes)
+      if (tags.slice_of(a) == slice) lines.push_back(a);
+    return lines;
+  };
+  auto run = [&](const std::vector<uint64_t>& lines) {
+    std::string text = "npusim-trace 1\ncore aicore 0\n";
+    for (uint64_t a : lines) {
+      text += fmt::format("MTE2 src=GM:{:#x} dst=UB:0x0 bytes={}\n", a, chip.l2.line_bytes);
+      text += "PIPE_BARRIER pipe=MTE2\n";  // one at a time: latency, not bandwidth
+    }
+    return sim.run(read_trace(text, "mesh.trace"));
+  };
+  const auto near = run(lines_of_slice(0));
+  const auto far = run(lines_of_slice(nodes - 1));
+  const uint32_t hops = chip.noc.mesh_cols - 1 + chip.noc.mesh_rows - 1;
+  INFO("near " << near.cycles << " cycles, far " << far.cycles << " cycles, " << hops << " hops");
+  // Each of the 64 round trips crosses `hops` links both ways.
+  CHECK(far.cycles >= near.cycles + 64ull * 2 * hops * chip.noc.hop_latency_cycles);
+}
+
+TEST_CASE("a single MSHR per slice throttles a miss stream") {
+  ChipSimulator sim(load_chip("ascend910b", {"l2.mshrs_per_slice=1"}));
+  std::string text = "npusim-trace 1\n";
+  for (uint32_t c = 0; c < 8; ++c) {
+    text += fmt::format("core aiv {}\n", c);
+    for (uint64_t off = 0; off < (1u << 20); off += 65536)
+      text += fmt::format("MTE2 src=GM:{:#x} dst=UB:0x0 bytes=65536\n", (uint64_t(c) << 20) + off);
+  }
+  const ChipRunResult r = sim.run(read_trace(text, "mshr.trace"));
+  // One line in flight per slice: at most slices x line / miss latency of bandwidth.
+  const ChipConfig& chip = sim.config();
+  const double miss_latency_s = chip.hbm.latency_ns * 1e-9;
+  const double bound_gbps = chip.l2.slices * chip.l2.line_bytes / miss_latency_s * 1e-9;
+  INFO("achieved " << r.hbm_achieved_gbps << " GB/s, MSHR bound " << bound_gbps << " GB/s");
+  CHECK(r.hbm_achieved_gbps <= bound_gbps * 1.001);
+  CHECK(r.hbm_achieved_gbps < 0.5 * chip.hbm.bandwidth_gbps);
+}

@@ -451,3 +451,17 @@ TEST_CASE("a bad set override is reported even when the file is broken too") {
   const std::string path = dir.write("child.yaml", "name: child\n");
   CHECK(starts_with(error_of([&] { (void)load_chip(path, {"oops"}); }), "--set oops: missing '='"));
 }
+
+TEST_CASE("noc topology: unknown names and mesh keys on a crossbar are errors") {
+  try {
+    (void)load_chip("ascend910b", {"noc.topology=mesh2"});
+    FAIL("accepted an unknown topology");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("did you mean 'mesh'") != std::string::npos);
+  }
+  CHECK_THROWS_AS(load_chip("ascend910b", {"noc.mesh_cols=4"}), InputError);
+  const ChipConfig mesh = load_chip("ascend910");
+  CHECK(mesh.noc.topology == "mesh");
+  CHECK(mesh.noc.mesh_cols * mesh.noc.mesh_rows == 24);
+  CHECK(mesh.l2.mshrs_per_slice > 0);
+}

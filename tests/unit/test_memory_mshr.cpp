@@ -7,19 +7,20 @@ using namespace npusim;
 
 TEST_CASE("misses proceed while entries are free and wait for the first release when all are held") {
   MshrPool pool(2);
-  CHECK(pool.earliest_free(0, 10) == 10);
+  CHECK(pool.earliest_free(10) == 10);
   pool.book(10, 100);
-  CHECK(pool.earliest_free(0, 20) == 20);
+  CHECK(pool.earliest_free(20) == 20);
   pool.book(20, 80);
-  CHECK(pool.earliest_free(0, 30) == 80);  // both held: wait for the earlier release
+  CHECK(pool.earliest_free(30) == 80);  // both held: wait for the earlier release
   pool.book(80, 150);
-  CHECK(pool.earliest_free(0, 90) == 100);
-  CHECK(pool.earliest_free(0, 200) == 200);  // all released by then
+  CHECK(pool.earliest_free(90) == 100);
+  CHECK(pool.earliest_free(200) == 200);  // all released by then
 }
 
-TEST_CASE("bookings that ended before the present are forgotten") {
+TEST_CASE("reset frees every entry") {
   MshrPool pool(1);
   pool.book(0, 50);
-  CHECK(pool.earliest_free(10, 10) == 50);
-  CHECK(pool.earliest_free(60, 60) == 60);
+  CHECK(pool.earliest_free(10) == 50);
+  pool.reset();
+  CHECK(pool.earliest_free(10) == 10);
 }
