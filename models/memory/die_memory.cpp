@@ -24,6 +24,7 @@ DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip,
       interleave_bytes_(chip.hbm.interleave_bytes) {
   socket.register_b_transport(this, &DieMemory::b_transport);
   noc_ = std::move(noc);
+  noc_nodes_ = noc_->nodes();
   if (chip.hbm.capacity_bytes * chip.dies / chip.l2.line_bytes >= (uint64_t(1) << 32))
     throw InputError(chip.source_path + ": HBM of " + std::to_string(chip.dies) + " x " +
                      std::to_string(chip.hbm.capacity_bytes >> 30) +
@@ -70,8 +71,8 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
   }
 
   auto* timing = trans.get_extension<MemTiming>();
-  const bool single_node = noc_->nodes() == 1;
-  const uint32_t source = timing != nullptr ? timing->source_node % noc_->nodes() : 0;
+  const bool single_node = noc_nodes_ == 1;
+  const uint32_t source = timing != nullptr ? timing->source_node % noc_nodes_ : 0;
   double done = arrive;
   double served = arrive;
   uint32_t hits = 0, misses = 0;
@@ -105,11 +106,10 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
       counts_.l2_miss_bytes += chunk;
       counts_.hbm_read_bytes += line;  // a miss fetches the whole line
       MshrPool& mshrs = mshrs_[r.slice];
-      const double start = mshrs.earliest_free(t);
-      t = channel_of(line_addr).serve(now, start, line);
+      t = channel_of(line_addr).serve(now, mshrs.acquire(t), line);
       served = std::max(served, t - (at_slice - arrive));
       data_ready = t + hbm_latency_ps_ + hit_latency_ps_;
-      mshrs.book(start, data_ready);
+      mshrs.release(data_ready);
     }
     // Read data travels back from the slice to the core.
     done = std::max(done, single_node ? data_ready

@@ -45,9 +45,10 @@ private:
 
   L2Cache l2_;
   std::vector<L2Cache::Place> places_;  ///< the current request's lines (scratch, reused)
-  [[nodiscard]] uint32_t slice_node(uint32_t slice) const { return slice % noc_->nodes(); }
+  [[nodiscard]] uint32_t slice_node(uint32_t slice) const { return slice % noc_nodes_; }
 
   std::unique_ptr<NocTopology> noc_;
+  uint32_t noc_nodes_ = 1;
   std::vector<BandwidthServer> slices_;
   std::vector<MshrPool> mshrs_;
   std::vector<BandwidthServer> channels_;

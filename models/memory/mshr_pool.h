@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace npusim {
@@ -15,19 +16,26 @@ namespace npusim {
 class MshrPool {
 public:
   /// `entries` > 0.
-  explicit MshrPool(uint32_t entries) : free_at_(entries, 0.0) {}
+  explicit MshrPool(uint32_t entries) : entries_(entries) { reset(); }
 
-  /// Earliest time at or after `arrive_ps` at which an entry is free.
-  [[nodiscard]] double earliest_free(double arrive_ps) const;
+  /// Takes the entry that frees first for a miss arriving at `arrive_ps`; returns when the
+  /// miss can start (at or after `arrive_ps`). Must be followed by release().
+  [[nodiscard]] double acquire(double arrive_ps) {
+    std::pop_heap(free_at_.begin(), free_at_.end(), std::greater<>());
+    return std::max(arrive_ps, free_at_.back());
+  }
 
-  /// Holds the entry that frees first over [start_ps, end_ps); `start_ps` comes from
-  /// earliest_free, so that entry is free by then.
-  void book(double start_ps, double end_ps);
+  /// Gives the entry taken by the last acquire() back; it frees at `end_ps`.
+  void release(double end_ps) {
+    free_at_.back() = end_ps;
+    std::push_heap(free_at_.begin(), free_at_.end(), std::greater<>());
+  }
 
-  void reset() { std::fill(free_at_.begin(), free_at_.end(), 0.0); }
+  void reset() { free_at_.assign(entries_, 0.0); }
 
 private:
-  std::vector<double> free_at_;  ///< per entry: when its current miss returns
+  uint32_t entries_;
+  std::vector<double> free_at_;  ///< min-heap: when each entry's current miss returns
 };
 
 }  // namespace npusim
