@@ -33,6 +33,8 @@ int run_cli(int argc, char** argv) {
   add_regress_command(app, action);
   add_mem_command(app, action);
   add_system_command(app, action);
+  add_model_command(app, action);
+  add_cluster_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -25,5 +25,7 @@ void add_chip_commands(CLI::App& app, CommandAction& action);
 void add_regress_command(CLI::App& app, CommandAction& action);
 void add_mem_command(CLI::App& app, CommandAction& action);
 void add_system_command(CLI::App& app, CommandAction& action);
+void add_model_command(CLI::App& app, CommandAction& action);
+void add_cluster_command(CLI::App& app, CommandAction& action);
 
 }  // namespace npusim
