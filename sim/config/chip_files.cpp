@@ -7,6 +7,7 @@
 
 #include "sim/base/paths.h"
 #include "sim/base/text.h"
+#include "sim/config/preset_files.h"
 
 namespace npusim::config {
 namespace fs = std::filesystem;
@@ -17,15 +18,6 @@ struct Referrer {
   std::optional<SourcePos> at;
   fs::path dir;  // folder of the referring file, for relative base paths
 };
-
-/// "ascend910b" is a preset; "my.yaml" or "dir/x" is a path.
-bool looks_like_path(const std::string& s) {
-  const auto ends_with = [&](std::string_view suffix) {
-    return s.size() >= suffix.size() &&
-           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  return s.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml");
-}
 
 /// Errors about a reference point at the `base:` line, or carry no location for a CLI name.
 [[noreturn]] void fail_at(const Referrer& from, const std::string& subject,
@@ -52,25 +44,8 @@ fs::path resolve(const std::string& name_or_path, const Referrer& from) {
 }
 
 YAML::Node parse_file(const fs::path& path, const Referrer& from) {
-  const std::string shown = path.string();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) fail_at(from, shown, "cannot open chip config (no such file)");
-  if (fs::is_directory(path, ec))
-    fail_at(from, shown, "cannot open chip config (it is a directory; expected a .yaml file)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) fail_at(from, shown, "cannot open chip config (it cannot be read)");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    SourcePos at{shown, 0, 0};
-    if (!e.mark.is_null() && e.mark.line >= 0) {
-      at.line = static_cast<uint32_t>(e.mark.line + 1);
-      at.col = static_cast<uint32_t>(e.mark.column + 1);
-    }
-    throw InputError(at, "YAML syntax error: " + e.msg + " (expected valid YAML)");
-  }
+  return parse_yaml_file(path, "chip config",
+                         [&](const std::string& message) { fail_at(from, path.string(), message); });
 }
 
 /// The value of a top-level key in one file, if present.
@@ -107,15 +82,7 @@ fs::path chip_presets_dir() {
   return data_dir() / "configs" / "chips";
 }
 
-std::vector<std::string> list_chip_presets() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(chip_presets_dir(), ec))
-    if (entry.is_regular_file(ec) && entry.path().extension() == ".yaml")
-      names.push_back(entry.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> list_chip_presets() { return list_yaml_presets(chip_presets_dir()); }
 
 ChipFiles load_chip_files(const std::string& name_or_path) {
   ChipFiles files;

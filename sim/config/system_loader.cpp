@@ -11,6 +11,7 @@
 #include "sim/config/chip_loader.h"
 #include "sim/config/set_override.h"
 #include "sim/config/yaml_reader.h"
+#include "sim/config/preset_files.h"
 
 namespace npusim {
 namespace fs = std::filesystem;
@@ -27,44 +28,15 @@ fs::path systems_dir() {
   return data_dir() / "configs" / "systems";
 }
 
-bool looks_like_path(const std::string& s) {
-  return s.find('/') != std::string::npos || s.ends_with(".yaml") || s.ends_with(".yml");
-}
 
 fs::path resolve(const std::string& name_or_path) {
-  if (looks_like_path(name_or_path)) return name_or_path;
+  if (config::looks_like_path(name_or_path)) return name_or_path;
   const fs::path p = systems_dir() / (name_or_path + ".yaml");
   if (fs::is_regular_file(p)) return p;
-  const std::vector<std::string> presets = system_preset_names();
-  throw InputError(
-      name_or_path + ": unknown system preset" + did_you_mean(name_or_path, presets) +
-      " (expected one of: " +
-      (presets.empty() ? "<none found in " + systems_dir().string() + ">" : join(presets)) +
-      "; or a path to a .yaml file)");
+  throw InputError(name_or_path + ": " + config::unknown_preset_text("system preset", name_or_path,
+                                                                   systems_dir()));
 }
 
-YAML::Node parse_file(const fs::path& path) {
-  const std::string shown = path.string();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw InputError(shown + ": cannot open system config (no such file)");
-  if (fs::is_directory(path, ec))
-    throw InputError(shown +
-                     ": cannot open system config (it is a directory; expected a .yaml file)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) throw InputError(shown + ": cannot open system config (it cannot be read)");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    SourcePos at{shown, 0, 0};
-    if (!e.mark.is_null() && e.mark.line >= 0) {
-      at.line = static_cast<uint32_t>(e.mark.line + 1);
-      at.col = static_cast<uint32_t>(e.mark.column + 1);
-    }
-    throw InputError(at, "YAML syntax error: " + e.msg + " (expected valid YAML)");
-  }
-}
 
 /// Keys each topology kind reads (besides `kind`); see TopologyConfig.
 const std::map<std::string, std::vector<std::string>>& topology_keys() {
@@ -191,7 +163,7 @@ SystemConfig read_system(const std::vector<Layer>& layers, const fs::path& file,
 
   s.chip_name = root.text("chip");
   std::string chip_ref = s.chip_name;
-  if (looks_like_path(chip_ref)) {
+  if (config::looks_like_path(chip_ref)) {
     if (fs::path(chip_ref).is_relative()) chip_ref = (file.parent_path() / chip_ref).string();
   } else {
     const std::vector<std::string> presets = chip_preset_names();
@@ -249,15 +221,7 @@ SystemConfig read_system(const std::vector<Layer>& layers, const fs::path& file,
 
 }  // namespace
 
-std::vector<std::string> system_preset_names() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(systems_dir(), ec))
-    if (entry.is_regular_file(ec) && entry.path().extension() == ".yaml")
-      names.push_back(entry.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> system_preset_names() { return config::list_yaml_presets(systems_dir()); }
 
 const std::vector<std::string>& topology_kinds() {
   static const std::vector<std::string> kinds = [] {
@@ -292,7 +256,7 @@ SystemConfig load_system(const std::string& name_or_path,
     if (o.starts_with("chip.")) chip_overrides.push_back(o.substr(5));
 
   const fs::path path = resolve(name_or_path);
-  Layer file{path.string(), false, parse_file(path)};
+  Layer file{path.string(), false, config::parse_yaml_file(path, "system config")};
   if (!file.root.IsMap())
     throw InputError(SourcePos{path.string(), 1, 0},
                      "a system config must be a YAML map (expected keys such as name, chip, "
