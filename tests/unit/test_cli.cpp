@@ -2,6 +2,8 @@
 // `path:line: message` errors for every kind of bad input.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/cli_harness.h"
+
 #include <sys/wait.h>
 
 #include <array>
@@ -13,43 +15,9 @@
 #include <string>
 
 namespace fs = std::filesystem;
+using namespace npusim::test;
 
 namespace {
-
-struct Outcome {
-  int status = -1;
-  std::string out;  ///< stdout and stderr together
-};
-
-Outcome npusim(const std::string& args) {
-  const std::string command = std::string(NPUSIM_BINARY) + " " + args + " 2>&1";
-  Outcome o;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) o.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128;
-  return o;
-}
-
-fs::path temp_file(const std::string& name, const std::string& text) {
-  const fs::path dir = fs::temp_directory_path() / ("npusim-cli-test-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  std::ofstream(p) << text;
-  return p;
-}
-
-/// Bad input: exit status 2 and exactly one line of output that starts with `prefix`.
-void expect_bad_input(const std::string& args, const std::string& prefix) {
-  const Outcome o = npusim(args);
-  INFO("npusim " << args << "\n" << o.out);
-  CHECK(o.status == 2);
-  CHECK(o.out.rfind(prefix, 0) == 0);
-  CHECK(std::count(o.out.begin(), o.out.end(), '\n') == 1);
-}
 
 const std::string kMmad = "MMAD m=16 k=16 n=16 dtype=fp16 a=L0A:0x0 b=L0B:0x0 c=L0C:0x0\n";
 
@@ -59,7 +27,7 @@ TEST_CASE("help of every command explains itself with an example") {
   for (const char* cmd : {"", "config", "config list", "config show", "kernel", "kernel gen",
                           "kernel gen gemm", "kernel gen attention", "kernel check", "chip",
                           "chip run", "regress"}) {
-    const Outcome o = npusim(std::string(cmd) + " --help");
+    const Outcome o = run_npusim(std::string(cmd) + " --help");
     INFO(cmd);
     CHECK(o.status == 0);
     CHECK(o.out.find("Example") != std::string::npos);
@@ -68,7 +36,7 @@ TEST_CASE("help of every command explains itself with an example") {
 
 TEST_CASE("chip run prints a summary and writes JSON with the documented keys") {
   const fs::path json = temp_file("r.json", "");
-  const Outcome o = npusim("chip run --chip ascend910b --kernel \"gemm m=256 n=256 k=256\" --json " +
+  const Outcome o = run_npusim("chip run --chip ascend910b --kernel \"gemm m=256 n=256 k=256\" --json " +
                            json.string());
   INFO(o.out);
   REQUIRE(o.status == 0);
@@ -93,7 +61,7 @@ TEST_CASE("bad input: unknown chip and bad YAML") {
 }
 
 TEST_CASE("bad input: unknown key, with a suggestion") {
-  const Outcome o = npusim("config show ascend910b --set core.cube.latncy_cycles=3");
+  const Outcome o = run_npusim("config show ascend910b --set core.cube.latncy_cycles=3");
   CHECK(o.status == 2);
   CHECK(o.out.find("did you mean") != std::string::npos);
 }
@@ -124,29 +92,29 @@ TEST_CASE("bad input: a deadlocking trace names the waiting line") {
 }
 
 TEST_CASE("bad input: unknown generator key and unknown option") {
-  const Outcome o = npusim("chip run --chip ascend910b --kernel \"gemm m=16 n=16 kk=16\"");
+  const Outcome o = run_npusim("chip run --chip ascend910b --kernel \"gemm m=16 n=16 kk=16\"");
   CHECK(o.status == 2);
   CHECK(o.out.find("did you mean") != std::string::npos);
-  CHECK(npusim("chip run --chipp ascend910b").status == 2);
+  CHECK(run_npusim("chip run --chipp ascend910b").status == 2);
 }
 
 TEST_CASE("kernel check reports a race with exit status 1 and passes a synchronised trace") {
   const std::string load = "MTE2 src=GM:0x0 dst=L0A:0x0 bytes=512\nMTE2 src=GM:0x0 dst=L0B:0x0 bytes=512\n";
   const fs::path racy = temp_file("racy.trace", "npusim-trace 1\ncore aic 0\n" + load + kMmad);
-  const Outcome bad = npusim("kernel check --chip ascend910b " + racy.string());
+  const Outcome bad = run_npusim("kernel check --chip ascend910b " + racy.string());
   CHECK(bad.status == 1);
   CHECK(bad.out.find("race") != std::string::npos);
   const fs::path ok = temp_file("ok.trace", "npusim-trace 1\ncore aic 0\n" + load +
                                 "SET_FLAG src=MTE2 dst=CUBE id=0\nWAIT_FLAG src=MTE2 dst=CUBE id=0\n" + kMmad);
-  CHECK(npusim("kernel check --chip ascend910b " + ok.string()).status == 0);
+  CHECK(run_npusim("kernel check --chip ascend910b " + ok.string()).status == 0);
 }
 
 TEST_CASE("kernel gen writes a trace that chip run replays") {
   const fs::path out = temp_file("gen.trace", "");
-  const Outcome gen = npusim("kernel gen softmax --chip ascend910b --rows 64 --cols 1024 -o " + out.string());
+  const Outcome gen = run_npusim("kernel gen softmax --chip ascend910b --rows 64 --cols 1024 -o " + out.string());
   INFO(gen.out);
   REQUIRE(gen.status == 0);
-  const Outcome run = npusim("chip run --chip ascend910b --trace " + out.string());
+  const Outcome run = run_npusim("chip run --chip ascend910b --trace " + out.string());
   INFO(run.out);
   CHECK(run.status == 0);
 }
@@ -156,12 +124,12 @@ TEST_CASE("regress reports each moved metric with old and new value and exits 1"
   fs::remove_all(dir);
   fs::create_directories(dir / "case");
   std::ofstream(dir / "case" / "case.yaml") << "chip: ascend910b\nkernel: gemm m=256 n=256 k=256\n";
-  REQUIRE(npusim("regress " + dir.string() + " --update").status == 0);
-  CHECK(npusim("regress " + dir.string()).status == 0);
+  REQUIRE(run_npusim("regress " + dir.string() + " --update").status == 0);
+  CHECK(run_npusim("regress " + dir.string()).status == 0);
   // Same expectations, but the model now runs with a slower cube pipeline.
   std::ofstream(dir / "case" / "case.yaml")
       << "chip: ascend910b\nkernel: gemm m=256 n=256 k=256\nset: [core.cube.latency_cycles=40]\n";
-  const Outcome moved = npusim("regress " + dir.string());
+  const Outcome moved = run_npusim("regress " + dir.string());
   INFO(moved.out);
   CHECK(moved.status == 1);
   CHECK(moved.out.find("cycles") != std::string::npos);
@@ -172,8 +140,8 @@ TEST_CASE("regress reports each moved metric with old and new value and exits 1"
 TEST_CASE("the same inputs give byte-identical JSON results") {
   const fs::path a = temp_file("a.json", ""), b = temp_file("b.json", "");
   const std::string run = "chip run --quiet --chip ascend910b --kernel \"attention seq=256 heads=2\" --json ";
-  REQUIRE(npusim(run + a.string()).status == 0);
-  REQUIRE(npusim(run + b.string()).status == 0);
+  REQUIRE(run_npusim(run + a.string()).status == 0);
+  REQUIRE(run_npusim(run + b.string()).status == 0);
   std::ifstream fa(a), fb(b);
   const std::string ta((std::istreambuf_iterator<char>(fa)), {}), tb((std::istreambuf_iterator<char>(fb)), {});
   CHECK(!ta.empty());
@@ -183,7 +151,7 @@ TEST_CASE("the same inputs give byte-identical JSON results") {
 TEST_CASE("the timeline is Chrome trace JSON with a track per pipe lane and a slice per instruction") {
   const fs::path tl = temp_file("tl.json", "");
   const fs::path trace = temp_file("tl.trace", "npusim-trace 1\ncore aic 0\n" + kMmad + kMmad);
-  REQUIRE(npusim("chip run -q --chip ascend910b --trace " + trace.string() + " --timeline " + tl.string()).status == 0);
+  REQUIRE(run_npusim("chip run -q --chip ascend910b --trace " + trace.string() + " --timeline " + tl.string()).status == 0);
   std::ifstream in(tl);
   const nlohmann::json j = nlohmann::json::parse(in);
   std::set<std::string> lanes;

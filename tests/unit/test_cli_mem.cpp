@@ -2,6 +2,8 @@
 // exit status 2 for bad input.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/cli_harness.h"
+
 #include <sys/wait.h>
 
 #include <array>
@@ -12,52 +14,15 @@
 #include <string>
 
 namespace fs = std::filesystem;
+using namespace npusim::test;
 
 namespace {
-
-struct Outcome {
-  int status = -1;
-  std::string out;  ///< stdout and stderr together
-};
-
-Outcome npusim(const std::string& args) {
-  const std::string command = std::string(NPUSIM_BINARY) + " " + args + " 2>&1";
-  Outcome o;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) o.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128;
-  return o;
-}
-
-fs::path temp_path(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("npusim-cli-mem-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return dir / name;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-/// Bad input: exit status 2 and exactly one line of output that starts with `prefix`.
-void expect_bad_input(const std::string& args, const std::string& prefix) {
-  const Outcome o = npusim(args);
-  INFO("npusim " << args << "\n" << o.out);
-  CHECK(o.status == 2);
-  CHECK(o.out.rfind(prefix, 0) == 0);
-  CHECK(std::count(o.out.begin(), o.out.end(), '\n') == 1);
-}
 
 }  // namespace
 
 TEST_CASE("mem and mem run explain themselves with an example") {
   for (const char* cmd : {"mem", "mem run"}) {
-    const Outcome o = npusim(std::string(cmd) + " --help");
+    const Outcome o = run_npusim(std::string(cmd) + " --help");
     INFO(cmd);
     CHECK(o.status == 0);
     CHECK(o.out.find("Example") != std::string::npos);
@@ -66,12 +31,12 @@ TEST_CASE("mem and mem run explain themselves with an example") {
 
 TEST_CASE("mem run prints a summary and writes JSON with the documented keys") {
   const fs::path json = temp_path("stream.json");
-  const Outcome o = npusim("mem run --chip ascend910b --pattern stream --bytes 4M --json " +
+  const Outcome o = run_npusim("mem run --chip ascend910b --pattern stream --bytes 4M --json " +
                            json.string());
   INFO(o.out);
   REQUIRE(o.status == 0);
   CHECK(o.out.find("GB/s of 1638.4 GB/s peak") != std::string::npos);
-  const nlohmann::json j = nlohmann::json::parse(read(json));
+  const nlohmann::json j = nlohmann::json::parse(read_file(json));
   for (const char* key : {"achieved_gbps", "peak_gbps", "row_hit_rate", "avg_latency_ns",
                           "p99_latency_ns", "energy_pj_per_bit", "dram", "chip", "commands",
                           "energy_breakdown_pj", "time_ns"})
@@ -88,11 +53,11 @@ TEST_CASE("mem run prints a summary and writes JSON with the documented keys") {
 TEST_CASE("mem run is deterministic for a seed and the seed changes random traffic") {
   const auto run = [](const std::string& seed, const std::string& name) {
     const fs::path json = temp_path(name);
-    const Outcome o = npusim("mem run --chip ascend910 --pattern random --bytes 1M --read-ratio "
+    const Outcome o = run_npusim("mem run --chip ascend910 --pattern random --bytes 1M --read-ratio "
                              "0.7 -q --seed " + seed + " --json " + json.string());
     REQUIRE(o.status == 0);
     CHECK(o.out.empty());
-    return read(json);
+    return read_file(json);
   };
   const std::string a = run("1", "a.json"), b = run("1", "b.json"), c = run("2", "c.json");
   CHECK(a == b);

@@ -5,6 +5,8 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+
+#include "tests/unit/cli_harness.h"
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,42 +14,9 @@
 #include <string>
 
 namespace fs = std::filesystem;
+using namespace npusim::test;
 
 namespace {
-
-struct Outcome {
-  int status = -1;
-  std::string out;  ///< stdout and stderr together
-};
-
-Outcome npusim(const std::string& args) {
-  const std::string command = std::string(NPUSIM_BINARY) + " " + args + " 2>&1";
-  Outcome o;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) o.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128;
-  return o;
-}
-
-fs::path temp_path(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("npusim-cli-system-test-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return dir / name;
-}
-
-/// Bad input: exit status 2 and exactly one line of output that contains `part`.
-void expect_bad_input(const std::string& args, const std::string& part) {
-  const Outcome o = npusim(args);
-  INFO("npusim " << args << "\n" << o.out);
-  CHECK(o.status == 2);
-  CHECK(o.out.find(part) != std::string::npos);
-  CHECK(std::count(o.out.begin(), o.out.end(), '\n') == 1);
-}
 
 const std::string kRun = "system run --system atlas800t-a2 --collective allreduce ";
 
@@ -55,7 +24,7 @@ const std::string kRun = "system run --system atlas800t-a2 --collective allreduc
 
 TEST_CASE("system help texts explain themselves with an example") {
   for (const char* cmd : {"system", "system run", "system list", "system show"}) {
-    const Outcome o = npusim(std::string(cmd) + " --help");
+    const Outcome o = run_npusim(std::string(cmd) + " --help");
     INFO(cmd << "\n" << o.out);
     CHECK(o.status == 0);
     CHECK(o.out.find("Example") != std::string::npos);
@@ -64,7 +33,7 @@ TEST_CASE("system help texts explain themselves with an example") {
 
 TEST_CASE("system run prints a row per size and writes the documented JSON") {
   const fs::path json = temp_path("ar.json");
-  const Outcome o = npusim(kRun + "--bytes 1K..1M:4 --json " + json.string());
+  const Outcome o = run_npusim(kRun + "--bytes 1K..1M:4 --json " + json.string());
   INFO(o.out);
   REQUIRE(o.status == 0);
   CHECK(o.out.find("busbw_GB/s") != std::string::npos);
@@ -87,11 +56,11 @@ TEST_CASE("system run prints a row per size and writes the documented JSON") {
 }
 
 TEST_CASE("system list and show describe the presets") {
-  const Outcome list = npusim("system list");
+  const Outcome list = run_npusim("system list");
   REQUIRE(list.status == 0);
   for (const char* name : {"atlas800-910", "atlas800t-a2", "dgx-a100"})
     CHECK(list.out.find(name) != std::string::npos);
-  const Outcome show = npusim("system show atlas800-910");
+  const Outcome show = run_npusim("system show atlas800-910");
   REQUIRE(show.status == 0);
   CHECK(show.out.find("pcie") != std::string::npos);
   CHECK(show.out.find("full-mesh groups of 4") != std::string::npos);
@@ -99,24 +68,24 @@ TEST_CASE("system list and show describe the presets") {
 
 TEST_CASE("system run rejects bad input with exit status 2 and one line") {
   expect_bad_input("system run --system atlas800ta2 --collective allreduce --bytes 1K",
-                   "did you mean 'atlas800t-a2'");
-  expect_bad_input(kRun + "--bytes 8G..1K", "--bytes '8G..1K'");
-  expect_bad_input(kRun + "--bytes 1K..8G:1", "factor");
-  expect_bad_input(kRun + "--bytes lots", "--bytes 'lots'");
+                   "did you mean 'atlas800t-a2'", false);
+  expect_bad_input(kRun + "--bytes 8G..1K", "--bytes '8G..1K'", false);
+  expect_bad_input(kRun + "--bytes 1K..8G:1", "factor", false);
+  expect_bad_input(kRun + "--bytes lots", "--bytes 'lots'", false);
   expect_bad_input("system run --system atlas800t-a2 --collective allreduse --bytes 1K",
-                   "unknown collective 'allreduse' (did you mean 'allreduce'?)");
-  expect_bad_input(kRun + "--bytes 1K --algorithm rnig", "did you mean 'ring'");
-  expect_bad_input(kRun + "--bytes 1K --algorithm hd --set npus=6", "power-of-two");
-  expect_bad_input(kRun + "--bytes 1001", "not a whole number of fp32 elements");
-  expect_bad_input(kRun + "--bytes 1K --dtype fp33", "unknown --dtype 'fp33'");
-  expect_bad_input(kRun + "--bytes 1K --set npus=x", "--set npus=x");
-  expect_bad_input(kRun + "--bytes 1K --set chip.hbm.bandwidth_gbps=-1", "bandwidth_gbps");
-  expect_bad_input(kRun + "--bytes 1K --chunk-bytes 4Q", "--chunk-bytes '4Q'");
-  expect_bad_input(kRun + "--bytes 1G --chunk-bytes 4", "use a larger chunk");
+                   "unknown collective 'allreduse' (did you mean 'allreduce'?)", false);
+  expect_bad_input(kRun + "--bytes 1K --algorithm rnig", "did you mean 'ring'", false);
+  expect_bad_input(kRun + "--bytes 1K --algorithm hd --set npus=6", "power-of-two", false);
+  expect_bad_input(kRun + "--bytes 1001", "not a whole number of fp32 elements", false);
+  expect_bad_input(kRun + "--bytes 1K --dtype fp33", "unknown --dtype 'fp33'", false);
+  expect_bad_input(kRun + "--bytes 1K --set npus=x", "--set npus=x", false);
+  expect_bad_input(kRun + "--bytes 1K --set chip.hbm.bandwidth_gbps=-1", "bandwidth_gbps", false);
+  expect_bad_input(kRun + "--bytes 1K --chunk-bytes 4Q", "--chunk-bytes '4Q'", false);
+  expect_bad_input(kRun + "--bytes 1G --chunk-bytes 4", "use a larger chunk", false);
 }
 
 TEST_CASE("a bad system file is reported at its line") {
   const fs::path bad = temp_path("bad.yaml");
   std::ofstream(bad) << "name: bad\ndescription: x\nchip: ascend910b\nnpus: 2\ntopolgy: {}\n";
-  expect_bad_input("system show " + bad.string(), bad.string() + ":5: unknown key 'topolgy'");
+  expect_bad_input("system show " + bad.string(), bad.string() + ":5: unknown key 'topolgy'", false);
 }
