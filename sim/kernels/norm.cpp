@@ -34,11 +34,7 @@ class NormGenerator final : public KernelGenerator {
   KernelTrace generate(const std::map<std::string, std::string>& given,
                        const ChipConfig& chip) const override {
     KernelArgs args(*this, given);
-    RowKernelSpec spec;
-    spec.rows = args.positive("rows", uint64_t{1} << 32);
-    spec.cols = args.positive("cols", uint64_t{1} << 24);
-    spec.dtype = args.dtype("dtype", vector_dtypes());
-    spec.cores = args.cores("cores", chip.core_count(vector_core_kind(chip)), "vector cores");
+    RowKernelSpec spec = row_kernel_spec(args, chip);
     const bool cast = spec.dtype != DType::fp32;
     std::vector<std::string> ops = {"mul", "reduce_sum", "muls", "adds", "rsqrt", "cast", "copy"};
     if (layernorm_) ops.insert(ops.end(), {"sub", "add"});

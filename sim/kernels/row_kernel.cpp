@@ -8,6 +8,15 @@ constexpr uint64_t kMaxInstructions = 20'000'000;
 constexpr uint64_t kMaxWorkTileBytes = 64 * 1024;
 }  // namespace
 
+RowKernelSpec row_kernel_spec(KernelArgs& args, const ChipConfig& chip) {
+  RowKernelSpec spec;
+  spec.rows = args.positive("rows", uint64_t{1} << 32);
+  spec.cols = args.positive("cols", uint64_t{1} << 24);
+  spec.dtype = args.dtype("dtype", vector_dtypes());
+  spec.cores = args.cores("cores", chip.core_count(vector_core_kind(chip)), "vector cores");
+  return spec;
+}
+
 KernelTrace run_row_kernel(std::string_view kind, KernelArgs& args, const ChipConfig& chip,
                            const RowKernelSpec& spec) {
   const CoreKind core_kind = vector_core_kind(chip);

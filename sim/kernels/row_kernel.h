@@ -37,6 +37,9 @@ struct RowKernelSpec {
 };
 
 /// Emits the whole trace; tile rows are chosen to fit UB (InputError if one row does not).
+/// A spec with the arguments every row kernel takes: rows, cols, dtype and cores.
+[[nodiscard]] RowKernelSpec row_kernel_spec(KernelArgs& args, const ChipConfig& chip);
+
 [[nodiscard]] KernelTrace run_row_kernel(std::string_view kind, KernelArgs& args,
                                          const ChipConfig& chip, const RowKernelSpec& spec);
 
