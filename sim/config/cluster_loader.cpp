@@ -5,12 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "sim/base/paths.h"
 #include "sim/base/text.h"
+#include "sim/config/preset_files.h"
 #include "sim/config/set_override.h"
 #include "sim/config/system_loader.h"
 #include "sim/config/yaml_reader.h"
@@ -31,9 +30,7 @@ fs::path clusters_dir() {
   return data_dir() / "configs" / "clusters";
 }
 
-bool looks_like_path(const std::string& s) {
-  return s.find('/') != std::string::npos || s.ends_with(".yaml") || s.ends_with(".yml");
-}
+using config::looks_like_path;
 
 /// Where a `base:` reference was written; empty for the name the user gave.
 struct Referrer {
@@ -55,34 +52,18 @@ fs::path resolve(const std::string& name_or_path, const Referrer& from) {
   }
   const fs::path p = clusters_dir() / (name_or_path + ".yaml");
   if (fs::is_regular_file(p)) return p;
-  const std::vector<std::string> presets = cluster_preset_names();
-  fail_at(from, name_or_path,
-          "unknown cluster preset" + did_you_mean(name_or_path, presets) + " (expected one of: " +
-              (presets.empty() ? "<none found in " + clusters_dir().string() + ">"
-                               : join(presets)) +
-              "; or a path to a .yaml file)");
+  if (!from.at) throw InputError(config::unknown_preset_text("cluster preset", name_or_path,
+                                                              clusters_dir()));
+  fail_at(from, name_or_path, "unknown cluster preset" +
+                                  did_you_mean(name_or_path, cluster_preset_names()) +
+                                  " (expected one of: " + join(cluster_preset_names()) +
+                                  "; or a path to a .yaml file)");
 }
 
 YAML::Node parse_file(const fs::path& path, const Referrer& from) {
-  const std::string shown = path.string();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) fail_at(from, shown, "cannot open cluster config (no such file)");
-  if (fs::is_directory(path, ec))
-    fail_at(from, shown, "cannot open cluster config (it is a directory; expected a .yaml file)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) fail_at(from, shown, "cannot open cluster config (it cannot be read)");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    SourcePos at{shown, 0, 0};
-    if (!e.mark.is_null() && e.mark.line >= 0) {
-      at.line = static_cast<uint32_t>(e.mark.line + 1);
-      at.col = static_cast<uint32_t>(e.mark.column + 1);
-    }
-    throw InputError(at, "YAML syntax error: " + e.msg + " (expected valid YAML)");
-  }
+  return config::parse_yaml_file(path, "cluster config", [&](const std::string& message) {
+    fail_at(from, path.string(), message);
+  });
 }
 
 std::optional<std::pair<YAML::Node, YAML::Mark>> top_key(const Layer& layer, std::string_view key) {
@@ -368,13 +349,7 @@ std::string quoted(const std::string& s) {
 }  // namespace
 
 std::vector<std::string> cluster_preset_names() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(clusters_dir(), ec))
-    if (entry.is_regular_file(ec) && entry.path().extension() == ".yaml")
-      names.push_back(entry.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
+  return config::list_yaml_presets(clusters_dir());
 }
 
 const std::vector<std::string>& cluster_topologies() {
