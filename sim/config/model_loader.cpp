@@ -13,6 +13,7 @@
 #include "sim/config/model_ops.h"
 #include "sim/config/set_override.h"
 #include "sim/config/yaml_reader.h"
+#include "sim/config/preset_files.h"
 
 namespace npusim {
 namespace fs = std::filesystem;
@@ -25,43 +26,15 @@ fs::path models_dir() {
   return data_dir() / "workloads" / "models";
 }
 
-bool looks_like_path(const std::string& s) {
-  return s.find('/') != std::string::npos || s.ends_with(".yaml") || s.ends_with(".yml");
-}
 
 fs::path resolve(const std::string& name_or_path) {
-  if (looks_like_path(name_or_path)) return name_or_path;
+  if (config::looks_like_path(name_or_path)) return name_or_path;
   const fs::path p = models_dir() / (name_or_path + ".yaml");
   if (fs::is_regular_file(p)) return p;
-  const std::vector<std::string> presets = model_preset_names();
-  throw InputError(
-      name_or_path + ": unknown model preset" + did_you_mean(name_or_path, presets) +
-      " (expected one of: " +
-      (presets.empty() ? "<none found in " + models_dir().string() + ">" : join(presets)) +
-      "; or a path to a .yaml file)");
+  throw InputError(name_or_path + ": " +
+                   config::unknown_preset_text("model preset", name_or_path, models_dir()));
 }
 
-YAML::Node parse_file(const fs::path& path) {
-  const std::string shown = path.string();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw InputError(shown + ": cannot open model spec (no such file)");
-  if (fs::is_directory(path, ec))
-    throw InputError(shown + ": cannot open model spec (it is a directory; expected a .yaml file)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) throw InputError(shown + ": cannot open model spec (it cannot be read)");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    SourcePos at{shown, 0, 0};
-    if (!e.mark.is_null() && e.mark.line >= 0) {
-      at.line = static_cast<uint32_t>(e.mark.line + 1);
-      at.col = static_cast<uint32_t>(e.mark.column + 1);
-    }
-    throw InputError(at, "YAML syntax error: " + e.msg + " (expected valid YAML)");
-  }
-}
 
 const std::vector<std::string> kKinds = {"dense", "moe", "encoder", "ops"};
 const std::vector<std::string> kDtypes = {"bf16", "fp16", "fp32"};
@@ -199,7 +172,7 @@ ModelSources gather(const std::string& name_or_path, const std::vector<std::stri
     s.layers.push_back(std::move(layer));
   }
   s.path = resolve(name_or_path);
-  Layer file{s.path.string(), false, parse_file(s.path)};
+  Layer file{s.path.string(), false, config::parse_yaml_file(s.path, "model spec")};
   if (!file.root.IsMap())
     throw InputError(SourcePos{s.path.string(), 1, 0},
                      "a model spec must be a YAML map (expected keys such as name, kind, layers)");
@@ -261,15 +234,7 @@ ModelSpec load_model(const std::string& name_or_path, const std::vector<std::str
   return read(gather(name_or_path, overrides), nullptr);
 }
 
-std::vector<std::string> model_preset_names() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(models_dir(), ec))
-    if (entry.is_regular_file(ec) && entry.path().extension() == ".yaml")
-      names.push_back(entry.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> model_preset_names() { return config::list_yaml_presets(models_dir()); }
 
 std::string resolved_model_yaml(const std::string& name_or_path,
                                 const std::vector<std::string>& overrides) {
