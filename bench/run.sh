@@ -13,5 +13,9 @@ build/bench/bench_chip_gemm
 echo "== system: 1 GiB fp32 all-reduce on atlas800t-a2"
 build/bench/bench_system_allreduce
 echo "== memory: 256 MiB of random 64-byte reads on the ascend910b HBM2e"
-/usr/bin/time -f "wall %e s, cpu %U s, peak memory %M KiB" \
-  build/npusim mem run --chip ascend910b --pattern random --bytes 256M
+mem_run=(build/npusim mem run --chip ascend910b --pattern random --bytes 256M)
+if [[ -x /usr/bin/time ]]; then  # GNU time (Debian package "time") also reports peak memory
+  /usr/bin/time -f "wall %e s, cpu %U s, peak memory %M KiB" "${mem_run[@]}"
+else
+  time "${mem_run[@]}"
+fi
