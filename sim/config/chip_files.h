@@ -1,21 +1,17 @@
 #pragma once
-// Finding and parsing chip files: preset names vs paths, YAML syntax errors with file:line,
-// and the `base:` chain (preset inheritance) with cycle detection.
+// Finding chip files: configs/chips presets, and a chip file with the files it inherits from
+// through `base:` (see load_preset_files).
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "sim/config/yaml_reader.h"
+#include "sim/config/preset_files.h"
 
 namespace npusim::config {
 
 /// A chip file and the files it inherits from.
-struct ChipFiles {
-  std::string name;           ///< stem of the requested file (the preset name)
-  std::string path;           ///< the requested file as opened
-  std::vector<Layer> layers;  ///< requested file first, then its base, its base's base, ...
-};
+using ChipFiles = PresetFiles;
 
 /// configs/chips under data_dir().
 [[nodiscard]] std::filesystem::path chip_presets_dir();

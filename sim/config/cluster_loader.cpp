@@ -32,103 +32,11 @@ fs::path clusters_dir() {
 
 using config::looks_like_path;
 
-/// Where a `base:` reference was written; empty for the name the user gave.
-struct Referrer {
-  std::optional<SourcePos> at;
-  fs::path dir;  // folder of the referring file, for relative base paths
-};
-
-[[noreturn]] void fail_at(const Referrer& from, const std::string& subject,
-                          const std::string& message) {
-  if (!from.at) throw InputError(subject + ": " + message);
-  throw InputError(*from.at, "base '" + subject + "': " + message);
-}
-
-fs::path resolve(const std::string& name_or_path, const Referrer& from) {
-  if (looks_like_path(name_or_path)) {
-    fs::path p(name_or_path);
-    if (from.at && p.is_relative()) p = (from.dir / p).lexically_normal();
-    return p;
-  }
-  const fs::path p = clusters_dir() / (name_or_path + ".yaml");
-  if (fs::is_regular_file(p)) return p;
-  if (!from.at) throw InputError(config::unknown_preset_text("cluster preset", name_or_path,
-                                                              clusters_dir()));
-  fail_at(from, name_or_path, "unknown cluster preset" +
-                                  did_you_mean(name_or_path, cluster_preset_names()) +
-                                  " (expected one of: " + join(cluster_preset_names()) +
-                                  "; or a path to a .yaml file)");
-}
-
-YAML::Node parse_file(const fs::path& path, const Referrer& from) {
-  return config::parse_yaml_file(path, "cluster config", [&](const std::string& message) {
-    fail_at(from, path.string(), message);
-  });
-}
-
-std::optional<std::pair<YAML::Node, YAML::Mark>> top_key(const Layer& layer, std::string_view key) {
-  for (const auto& kv : layer.root)
-    if (kv.first.IsScalar() && kv.first.Scalar() == key)
-      return std::make_pair(kv.second, kv.first.Mark());
-  return std::nullopt;
-}
-
-/// `name` and `description` describe one file, so each file must give them itself.
-void check_identity(const Layer& layer, const std::string& stem) {
-  const SourcePos top = config::position(layer, layer.root.Mark());
-  for (const char* key : {"name", "description"}) {
-    const auto value = top_key(layer, key);
-    if (!value)
-      throw InputError(top, std::string("missing required key '") + key +
-                                "' (expected in every cluster file; it is not inherited)");
-    if (!value->first.IsScalar())
-      throw InputError(config::position(layer, value->first.Mark()),
-                       std::string("wrong type for '") + key + "' (expected a string)");
-  }
-  const auto name = top_key(layer, "name");
-  if (name->first.Scalar() != stem)
-    throw InputError(config::position(layer, name->first.Mark()),
-                     "name '" + name->first.Scalar() +
-                         "' does not match the file name (expected '" + stem +
-                         "', the file name without .yaml)");
-}
-
 /// The requested file first, then its base, its base's base, ...
 std::vector<Layer> load_files(const std::string& name_or_path) {
-  std::vector<Layer> files;
-  std::vector<fs::path> chain;
-  std::string next = name_or_path;
-  Referrer from;
-  for (;;) {
-    const fs::path path = resolve(next, from);
-    std::error_code ec;
-    fs::path canonical = fs::weakly_canonical(path, ec);
-    if (ec) canonical = fs::absolute(path, ec).lexically_normal();
-    if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
-      std::string cycle;
-      for (const auto& p : chain) cycle += p.filename().string() + " -> ";
-      fail_at(from, next,
-              "inheritance cycle " + cycle + canonical.filename().string() +
-                  " (expected a base chain that ends in a file without base:)");
-    }
-    chain.push_back(canonical);
-    Layer layer{path.string(), false, parse_file(path, from)};
-    if (!layer.root.IsMap())
-      throw InputError(SourcePos{path.string(), 1, 0},
-                       "a cluster config must be a YAML map (expected keys such as name, node, "
-                       "max_npus, scale_out, facility)");
-    check_identity(layer, path.stem().string());
-    files.push_back(std::move(layer));
-    const Layer& added = files.back();
-    const auto base = top_key(added, "base");
-    if (!base) break;
-    if (!base->first.IsScalar() || base->first.Scalar().empty())
-      throw InputError(config::position(added, base->first.Mark()),
-                       "wrong type for 'base' (expected a cluster preset name or a .yaml path)");
-    next = base->first.Scalar();
-    from = {config::position(added, base->first.Mark()), path.parent_path()};
-  }
-  return files;
+  const config::PresetFamily clusters{clusters_dir(), "cluster",
+                                      "name, node, max_npus, scale_out, facility"};
+  return config::load_preset_files(clusters, name_or_path).layers;
 }
 
 /// Everything a cluster is read from.
