@@ -13,6 +13,7 @@
 #include "sim/config/set_override.h"
 #include "sim/config/system_loader.h"
 #include "sim/config/yaml_reader.h"
+#include "sim/config/yaml_text.h"
 
 namespace npusim {
 namespace fs = std::filesystem;
@@ -20,6 +21,8 @@ using config::Bound;
 using config::Layer;
 using config::MapReader;
 using config::Provenance;
+using config::quoted;
+using config::YamlText;
 
 namespace {
 
@@ -208,50 +211,6 @@ ClusterConfig read_cluster(const ClusterSources& src, Provenance* provenance) {
   }
   c.facility = read_facility(root);
   return c;
-}
-
-/// Indented YAML lines with each value's origin as a trailing comment.
-class YamlText {
- public:
-  explicit YamlText(const Provenance& provenance) : provenance_(provenance) {}
-  void comment(const std::string& text) { out_ += "# " + text + "\n"; }
-  void open(const std::string& key) {
-    line(key + ":", "");
-    path_.push_back(key);
-  }
-  void close() { path_.pop_back(); }
-  void value(const std::string& key, const std::string& text) {
-    std::string p;
-    for (const auto& part : path_) p += part + ".";
-    line(key + ": " + text, p + key);
-  }
-  void value(const std::string& key, double number) { value(key, fmt::format("{}", number)); }
-  void value(const std::string& key, uint32_t number) { value(key, std::to_string(number)); }
-  [[nodiscard]] const std::string& str() const { return out_; }
-
- private:
-  void line(const std::string& text, const std::string& path) {
-    out_ += std::string(2 * path_.size(), ' ') + text;
-    if (const auto it = provenance_.find(path); !path.empty() && it != provenance_.end())
-      out_ += "  # " + it->second;
-    out_ += "\n";
-  }
-  const Provenance& provenance_;
-  std::vector<std::string> path_;
-  std::string out_;
-};
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
