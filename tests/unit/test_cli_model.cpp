@@ -1,46 +1,16 @@
 // `npusim model` end to end: list, show with derived counts, --set, help texts, and exit
 // status 2 with one line for bad input.
-#include <sys/wait.h>
-
-#include <algorithm>
-#include <array>
 #include <catch2/catch.hpp>
-#include <cstdio>
+
 #include <string>
 
-namespace {
+#include "tests/unit/cli_harness.h"
 
-struct Outcome {
-  int status = -1;
-  std::string out;  ///< stdout and stderr together
-};
-
-Outcome npusim(const std::string& args) {
-  const std::string command = std::string(NPUSIM_BINARY) + " " + args + " 2>&1";
-  Outcome o;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) o.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128;
-  return o;
-}
-
-void expect_bad_input(const std::string& args, const std::string& part) {
-  const Outcome o = npusim(args);
-  INFO("npusim " << args << "\n" << o.out);
-  CHECK(o.status == 2);
-  CHECK(o.out.find(part) != std::string::npos);
-  CHECK(std::count(o.out.begin(), o.out.end(), '\n') == 1);
-}
-
-}  // namespace
+using namespace npusim::test;
 
 TEST_CASE("model help texts explain themselves with an example") {
   for (const char* cmd : {"model", "model list", "model show"}) {
-    const Outcome o = npusim(std::string(cmd) + " --help");
+    const Outcome o = run_npusim(std::string(cmd) + " --help");
     INFO(cmd << "\n" << o.out);
     CHECK(o.status == 0);
     CHECK(o.out.find("Example") != std::string::npos);
@@ -48,7 +18,7 @@ TEST_CASE("model help texts explain themselves with an example") {
 }
 
 TEST_CASE("model list names every preset with its size") {
-  const Outcome o = npusim("model list");
+  const Outcome o = run_npusim("model list");
   INFO(o.out);
   REQUIRE(o.status == 0);
   for (const char* name : {"bert-large", "deepseek-v3-like", "gpt3-175b", "llama2-70b",
@@ -59,7 +29,7 @@ TEST_CASE("model list names every preset with its size") {
 }
 
 TEST_CASE("model show prints the resolved yaml and the derived counts") {
-  const Outcome o = npusim("model show llama2-7b");
+  const Outcome o = run_npusim("model show llama2-7b");
   INFO(o.out);
   REQUIRE(o.status == 0);
   CHECK(o.out.find("hidden: 4096") != std::string::npos);
@@ -70,7 +40,7 @@ TEST_CASE("model show prints the resolved yaml and the derived counts") {
 }
 
 TEST_CASE("model show applies set overrides") {
-  const Outcome o = npusim("model show llama2-7b --set model.layers=4");
+  const Outcome o = run_npusim("model show llama2-7b --set model.layers=4");
   INFO(o.out);
   REQUIRE(o.status == 0);
   CHECK(o.out.find("--set model.layers=4") != std::string::npos);
@@ -78,7 +48,7 @@ TEST_CASE("model show applies set overrides") {
 }
 
 TEST_CASE("model show lists the generated resnet50 operators") {
-  const Outcome o = npusim("model show resnet50");
+  const Outcome o = run_npusim("model show resnet50");
   INFO(o.out);
   REQUIRE(o.status == 0);
   CHECK(o.out.find("layer4.2.conv3") != std::string::npos);
@@ -86,8 +56,8 @@ TEST_CASE("model show lists the generated resnet50 operators") {
 }
 
 TEST_CASE("model bad input exits 2 with one line") {
-  expect_bad_input("model show llama2-7", "did you mean 'llama2-7b'");
-  expect_bad_input("model show llama2-7b --set model.layrs=4", "did you mean 'layers'");
-  expect_bad_input("model show llama2-7b --set heads=33", "does not divide hidden");
-  expect_bad_input("model show /nonexistent/x.yaml", "no such file");
+  expect_bad_input("model show llama2-7", "did you mean 'llama2-7b'", false);
+  expect_bad_input("model show llama2-7b --set model.layrs=4", "did you mean 'layers'", false);
+  expect_bad_input("model show llama2-7b --set heads=33", "does not divide hidden", false);
+  expect_bad_input("model show /nonexistent/x.yaml", "no such file", false);
 }
