@@ -64,6 +64,16 @@ GemmTiling choose_tiling(KernelArgs& args, const ChipConfig& chip, const GemmSha
     else
       break;
   }
+  // Coupled cores drain L0C through UB: every slot's output tile must fit there too.
+  const uint64_t ub_tile_bytes = chip.split ? 0 : uint64_t{s.slots} * dtype_bytes(s.out, 1);
+  while (ub_tile_bytes > 0 && t.bm * t.bn * ub_tile_bytes > buf.ub && !user_mn) {
+    if (t.bn >= t.bm && t.bn > 16)
+      t.bn /= 2;
+    else if (t.bm > 16)
+      t.bm /= 2;
+    else
+      break;
+  }
   t.bm = std::min(t.bm, align_up(s.m, 16));
   t.bn = std::min(t.bn, align_up(s.n, 16));
   // Too few blocks would leave cores idle: split blocks down to 64 on a side first.
