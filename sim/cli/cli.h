@@ -27,5 +27,6 @@ void add_mem_command(CLI::App& app, CommandAction& action);
 void add_system_command(CLI::App& app, CommandAction& action);
 void add_model_command(CLI::App& app, CommandAction& action);
 void add_cluster_command(CLI::App& app, CommandAction& action);
+void add_train_command(CLI::App& app, CommandAction& action);
 
 }  // namespace npusim

@@ -1,0 +1,185 @@
+#include "sim/cluster/layer_kernels.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace npusim {
+namespace {
+
+/// Builds kernel specs of one dtype.
+class Kernels {
+ public:
+  explicit Kernels(std::string dtype) : dtype_(std::move(dtype)) {}
+
+  [[nodiscard]] KernelUse gemm(uint64_t m, uint64_t n, uint64_t k, bool ta = false,
+                               bool tb = false, double count = 1) const {
+    std::string spec = fmt::format("gemm m={} n={} k={} dtype={}", m, n, k, dtype_);
+    if (ta) spec += " trans_a=1";
+    if (tb) spec += " trans_b=1";
+    return {spec, count};
+  }
+  [[nodiscard]] KernelUse elementwise(const char* op, uint64_t elements, double count = 1) const {
+    return {fmt::format("elementwise op={} elements={} dtype={}", op, elements, dtype_), count};
+  }
+  [[nodiscard]] KernelUse norm(NormKind kind, uint64_t rows, uint64_t cols, double count = 1) const {
+    return {fmt::format("{} rows={} cols={} dtype={}",
+                        kind == NormKind::rmsnorm ? "rmsnorm" : "layernorm", rows, cols, dtype_),
+            count};
+  }
+  [[nodiscard]] KernelUse softmax(uint64_t rows, uint64_t cols) const {
+    return {fmt::format("softmax rows={} cols={} dtype={}", rows, cols, dtype_), 1};
+  }
+  [[nodiscard]] KernelUse attention(uint64_t batch, uint64_t heads, uint64_t seq_q, uint64_t seq_kv,
+                                    uint64_t head_dim, bool causal, double count = 1) const {
+    return {fmt::format("attention batch={} heads={} seq_q={} seq_kv={} head_dim={} dtype={} causal={}",
+                        batch, heads, seq_q, seq_kv, head_dim, dtype_, causal ? 1 : 0),
+            count};
+  }
+
+ private:
+  std::string dtype_;
+};
+
+/// Forward GEMM (m,n,k) and its two backward GEMMs.
+void linear(const Kernels& k, KernelList& forward, KernelList& backward, uint64_t m, uint64_t n,
+            uint64_t kk, double count = 1) {
+  if (m == 0 || n == 0 || kk == 0) return;
+  forward.push_back(k.gemm(m, n, kk, false, false, count));
+  backward.push_back(k.gemm(m, kk, n, false, true, count));   // dX = dY W^T
+  backward.push_back(k.gemm(kk, n, m, true, false, count));   // dW = X^T dY
+}
+
+void pointwise(const Kernels& k, KernelList& forward, KernelList& backward, const char* op,
+               uint64_t elements) {
+  forward.push_back(k.elementwise(op, elements));
+  backward.push_back(k.elementwise(op, elements, 2));
+}
+
+uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/// Columns of K and V on one TP rank (GQA heads are replicated when tp > kv_heads).
+uint64_t kv_columns(const ModelSpec& m, const ParallelConfig& par) {
+  return std::max<uint64_t>(m.kv_heads / par.tp, 1) * m.head_dim();
+}
+
+void attention_block(const ModelSpec& m, const ParallelConfig& par, const Kernels& k,
+                     StepKernels& s) {
+  const uint64_t tokens = rank_tokens(m, par);
+  const uint64_t rows = par.sp ? tokens / par.tp : tokens;  // norms and adds on the SP shard
+  const uint64_t h = m.hidden;
+  s.attention_forward.push_back(k.norm(m.norm, rows, h));
+  s.attention_backward.push_back(k.norm(m.norm, rows, h, 2));
+  linear(k, s.attention_forward, s.attention_backward, tokens, h / par.tp + 2 * kv_columns(m, par), h);
+  const bool causal = m.kind != ModelKind::encoder;
+  const uint64_t seq_q = m.seq_len / par.cp;
+  const KernelUse core = k.attention(par.micro_batch, m.heads / par.tp, seq_q, m.seq_len,
+                                     m.head_dim(), causal);
+  s.attention_forward.push_back(core);
+  s.attention_core.push_back(core);
+  s.attention_backward.push_back(KernelUse{core.spec, 2.5});
+  linear(k, s.attention_forward, s.attention_backward, tokens, h, h / par.tp);
+  pointwise(k, s.attention_forward, s.attention_backward, "add", rows * h);
+}
+
+/// An FFN of inner width `ffn` on `tokens` tokens, split over tp, run `count` times.
+void ffn(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, KernelList& forward,
+         KernelList& backward, uint64_t tokens, uint64_t ffn_width, double count) {
+  const uint64_t f = ffn_width / par.tp;
+  const uint64_t up = m.activation == Activation::swiglu ? 2 * f : f;  // gate and up fused
+  linear(k, forward, backward, tokens, up, m.hidden, count);
+  forward.push_back(k.elementwise("mul", tokens * f, count));  // activation (and gating)
+  backward.push_back(k.elementwise("mul", tokens * f, 2 * count));
+  linear(k, forward, backward, tokens, m.hidden, f, count);
+}
+
+void mlp_block(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, StepKernels& s) {
+  const uint64_t tokens = rank_tokens(m, par);
+  const uint64_t rows = par.sp ? tokens / par.tp : tokens;
+  s.mlp_forward.push_back(k.norm(m.norm, rows, m.hidden));
+  s.mlp_backward.push_back(k.norm(m.norm, rows, m.hidden, 2));
+  ffn(m, par, k, s.mlp_forward, s.mlp_backward, tokens, m.ffn_hidden, 1);
+  pointwise(k, s.mlp_forward, s.mlp_backward, "add", rows * m.hidden);
+}
+
+/// MoE FFN: tokens are spread evenly over the experts (a balanced router), each of the
+/// experts / ep local experts gets tokens x top_k x ep / experts of them.
+void moe_block(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, StepKernels& s) {
+  const uint64_t tokens = rank_tokens(m, par);
+  const uint64_t rows = par.sp ? tokens / par.tp : tokens;
+  s.moe_forward.push_back(k.norm(m.norm, rows, m.hidden));
+  s.moe_backward.push_back(k.norm(m.norm, rows, m.hidden, 2));
+  linear(k, s.moe_forward, s.moe_backward, tokens, m.experts, m.hidden);  // router
+  const uint64_t local_experts = m.experts / par.ep;
+  const uint64_t per_expert = ceil_div(tokens * m.top_k * par.ep, m.experts);
+  ffn(m, par, k, s.moe_forward, s.moe_backward, per_expert, m.expert_ffn_hidden,
+      static_cast<double>(local_experts));
+  if (m.shared_experts > 0)
+    ffn(m, par, k, s.moe_forward, s.moe_backward, tokens,
+        uint64_t{m.shared_experts} * m.expert_ffn_hidden, 1);
+  pointwise(k, s.moe_forward, s.moe_backward, "add", rows * m.hidden);
+}
+
+void embedding_and_head(const ModelSpec& m, const ParallelConfig& par, const Kernels& k,
+                        StepKernels& s) {
+  const uint64_t tokens = rank_tokens(m, par);
+  pointwise(k, s.embedding_forward, s.embedding_backward, "add", tokens * m.hidden);
+  // Encoders (BERT) predict only the masked tokens: 15% of the sequence (Devlin et al. 2019).
+  const uint64_t predicted = m.kind == ModelKind::encoder ? ceil_div(tokens * 15, 100) : tokens;
+  const uint64_t vocab = ceil_div(m.vocab, par.tp);  // vocab-parallel logits
+  linear(k, s.head_forward, s.head_backward, predicted, vocab, m.hidden);
+  s.head_forward.push_back(k.softmax(predicted, vocab));
+  s.head_backward.push_back(k.elementwise("add", predicted * vocab));  // softmax - one-hot
+}
+
+void classic_net(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, StepKernels& s) {
+  const uint64_t b = par.micro_batch;
+  for (const OpSpec& op : m.ops) {
+    const uint64_t out_pixels = b * op.out_h * op.out_w;
+    const uint64_t out_elements = out_pixels * op.out_channels;
+    if (op.type == "conv2d") {  // implicit GEMM (img2col), as the cube runs convolutions
+      linear(k, s.net_forward, s.net_backward, out_pixels, op.out_channels,
+             uint64_t{op.in_channels} * op.kernel * op.kernel);
+    } else if (op.type == "fc") {
+      linear(k, s.net_forward, s.net_backward, b, op.out_channels,
+             uint64_t{op.in_channels} * op.in_h * op.in_w);
+    } else if (op.type == "batchnorm") {  // statistics + normalise: a norm over channels
+      s.net_forward.push_back(k.norm(NormKind::layernorm, out_pixels, op.out_channels));
+      s.net_backward.push_back(k.norm(NormKind::layernorm, out_pixels, op.out_channels, 2));
+    } else if (op.type == "add") {
+      pointwise(k, s.net_forward, s.net_backward, "add", out_elements);
+    } else {  // relu, max / average pool: element-wise passes over the input
+      pointwise(k, s.net_forward, s.net_backward, "mul",
+                b * op.in_h * op.in_w * op.in_channels);
+    }
+  }
+}
+
+}  // namespace
+
+uint64_t rank_tokens(const ModelSpec& model, const ParallelConfig& par) {
+  return uint64_t{par.micro_batch} * model.seq_len / par.cp;
+}
+
+StepKernels step_kernels(const ModelSpec& model, const ParallelConfig& par) {
+  const Kernels k(model.dtype);
+  StepKernels s;
+  if (model.kind == ModelKind::ops) {
+    classic_net(model, par, k, s);
+    return s;
+  }
+  attention_block(model, par, k, s);
+  mlp_block(model, par, k, s);
+  if (model.kind == ModelKind::moe) moe_block(model, par, k, s);
+  embedding_and_head(model, par, k, s);
+  return s;
+}
+
+KernelList optimizer_kernels(uint64_t params) {
+  if (params == 0) return {};
+  // An fp32 add moves 12 bytes per element; Adam moves ~30 bytes per parameter.
+  return {{fmt::format("elementwise op=add elements={} dtype=fp32", params), 30.0 / 12.0}};
+}
+
+}  // namespace npusim

@@ -1,0 +1,47 @@
+#pragma once
+// Where each rank of a parallel job sits and which ranks form its communication groups.
+// Order (fastest first) as Megatron-LM's default: tensor, context, data, pipeline, so a TP
+// group stays inside a node and pipeline stages are the outermost split:
+//   npu = tp_rank + tp * (cp_rank + cp * (dp_rank + dp * stage)).
+// Expert-parallel groups are `ep` consecutive ranks of the flattened (dp, cp) index.
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/cluster/parallelism.h"
+
+namespace npusim {
+
+/// Communication groups a training op can use.
+enum class GroupKind { tp, cp, dp, ep };
+
+struct RankCoord {
+  uint32_t stage = 0;
+  uint32_t tp = 0;
+  uint32_t cp = 0;
+  uint32_t dp = 0;
+};
+
+class RankLayout {
+ public:
+  explicit RankLayout(const ParallelConfig& par) : par_(par) {}
+
+  [[nodiscard]] uint32_t npu(const RankCoord& c) const;
+  [[nodiscard]] RankCoord coord(uint32_t npu) const;
+  [[nodiscard]] uint32_t npus() const { return static_cast<uint32_t>(par_.npus()); }
+
+  /// Members of `kind`'s group that contains `c`, in group-rank order. The dp group spans
+  /// dp x cp ranks (gradients are reduced over both, as Megatron-LM does).
+  [[nodiscard]] std::vector<uint32_t> group(GroupKind kind, const RankCoord& c) const;
+  /// A number naming that group (equal for all its members, distinct between groups).
+  [[nodiscard]] uint64_t group_id(GroupKind kind, const RankCoord& c) const;
+  /// The other groups of `kind` in the same stage as `c`: the copies a symmetric simulation
+  /// stands for with the group of `c`.
+  [[nodiscard]] std::vector<std::vector<uint32_t>> sibling_groups(GroupKind kind,
+                                                                  const RankCoord& c) const;
+
+ private:
+  ParallelConfig par_;
+};
+
+}  // namespace npusim
