@@ -30,6 +30,7 @@ struct TrainArgs {
   std::string recompute = "none";
   std::string schedule = "1f1b";
   std::string algorithm = "auto";
+  std::string attention = "flash";
   bool no_overlap_grad = false;
   bool full = false;
   bool ideal_network = false;
@@ -90,6 +91,9 @@ int train_run(TrainArgs& a) {
   options.par.recompute = recompute_of(a.recompute);
   options.par.schedule = schedule_of(a.schedule);
   options.par.overlap_grad_reduce = !a.no_overlap_grad;
+  if (a.attention != "flash" && a.attention != "unfused")
+    throw InputError("--attention '" + a.attention + "' (expected flash or unfused)");
+  options.par.flash_attention = a.attention == "flash";
   const auto algorithm = parse_collective_algo(a.algorithm);
   if (!algorithm)
     throw InputError("--algorithm '" + a.algorithm +
@@ -176,6 +180,10 @@ void add_train_command(CLI::App& app, CommandAction& action) {
       ->capture_default_str();
   train->add_option("--global-batch", a->global_batch,
                     "Sequences per step over all replicas (default micro-batch x dp x pp)");
+  train->add_option("--attention", a->attention,
+                    "Attention kernel: flash (fused) or unfused (Megatron-LM before FlashAttention:\n"
+                    "score matrix stored, softmax and dropout over it)")
+      ->capture_default_str();
   train->add_flag("--no-overlap-grad", a->no_overlap_grad,
                   "Reduce DP gradients after the backward pass instead of during it");
   train->add_flag("--overlap-tp", a->par.overlap_tp_comm,

@@ -64,6 +64,27 @@ uint64_t kv_columns(const ModelSpec& m, const ParallelConfig& par) {
   return std::max<uint64_t>(m.kv_heads / par.tp, 1) * m.head_dim();
 }
 
+/// Attention as Megatron-LM ran it before FlashAttention: one GEMM per head for the scores,
+/// a fused scale-mask-softmax and dropout over the whole s x s matrix (causal masking does not
+/// skip work), one GEMM per head for probabilities x V.
+void unfused_attention(const ModelSpec& m, const ParallelConfig& par, const Kernels& k,
+                       StepKernels& s) {
+  const uint64_t seq_q = m.seq_len / par.cp;
+  const auto heads = static_cast<double>(uint64_t{par.micro_batch} * m.heads / par.tp);
+  const uint64_t scores = static_cast<uint64_t>(heads) * seq_q * m.seq_len;
+  KernelList forward, backward;
+  linear(k, forward, backward, seq_q, m.seq_len, m.head_dim(), heads);  // Q K^T
+  forward.push_back(k.softmax(static_cast<uint64_t>(heads) * seq_q, m.seq_len));
+  backward.push_back(k.elementwise("mul", scores, 2));  // softmax gradient
+  pointwise(k, forward, backward, "mul", scores);         // dropout on the probabilities
+  linear(k, forward, backward, seq_q, m.head_dim(), m.seq_len, heads);  // P V
+  for (KernelUse& use : forward) {
+    s.attention_forward.push_back(use);
+    s.attention_core.push_back(use);
+  }
+  for (KernelUse& use : backward) s.attention_backward.push_back(use);
+}
+
 void attention_block(const ModelSpec& m, const ParallelConfig& par, const Kernels& k,
                      StepKernels& s) {
   const uint64_t tokens = rank_tokens(m, par);
@@ -74,11 +95,15 @@ void attention_block(const ModelSpec& m, const ParallelConfig& par, const Kernel
   linear(k, s.attention_forward, s.attention_backward, tokens, h / par.tp + 2 * kv_columns(m, par), h);
   const bool causal = m.kind != ModelKind::encoder;
   const uint64_t seq_q = m.seq_len / par.cp;
-  const KernelUse core = k.attention(par.micro_batch, m.heads / par.tp, seq_q, m.seq_len,
-                                     m.head_dim(), causal);
-  s.attention_forward.push_back(core);
-  s.attention_core.push_back(core);
-  s.attention_backward.push_back(KernelUse{core.spec, 2.5});
+  if (par.flash_attention) {
+    const KernelUse core = k.attention(par.micro_batch, m.heads / par.tp, seq_q, m.seq_len,
+                                       m.head_dim(), causal);
+    s.attention_forward.push_back(core);
+    s.attention_core.push_back(core);
+    s.attention_backward.push_back(KernelUse{core.spec, 2.5});
+  } else {
+    unfused_attention(m, par, k, s);
+  }
   linear(k, s.attention_forward, s.attention_backward, tokens, h, h / par.tp);
   pointwise(k, s.attention_forward, s.attention_backward, "add", rows * h);
 }

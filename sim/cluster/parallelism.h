@@ -29,6 +29,10 @@ struct ParallelConfig {
   uint32_t global_batch = 0;  ///< sequences per step over all replicas (0: micro_batch x dp)
   bool overlap_grad_reduce = true;  ///< DP gradient reduction overlaps the backward pass
   bool overlap_tp_comm = false;     ///< TP collectives overlap compute (else they block it)
+  /// Attention kernel of the training software: fused flash attention (default), or the
+  /// unfused form of Megatron-LM before FlashAttention (batched QK^T GEMM, softmax and dropout
+  /// over the stored score matrix, batched PV GEMM), for comparing with results of that era.
+  bool flash_attention = true;
 
   /// NPUs the job uses: tp x pp x dp x cp (EP reuses the dp x cp ranks).
   [[nodiscard]] uint64_t npus() const { return uint64_t{tp} * pp * dp * cp; }

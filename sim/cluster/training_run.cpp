@@ -103,7 +103,9 @@ TrainResult simulate_training(const ModelSpec& model, const ClusterConfig& clust
   r.mfu = r.model_flops_per_step / (npu_seconds * r.peak_flops_per_npu);
   r.hfu = r.hardware_flops_per_step / (npu_seconds * r.peak_flops_per_npu);
 
-  r.memory = memory_per_npu(model, par, chip.hbm.capacity_bytes * chip.dies);
+  ActivationOptions activations;
+  activations.flash_attention = par.flash_attention;
+  r.memory = memory_per_npu(model, par, chip.hbm.capacity_bytes * chip.dies, activations);
 
   // Energy: each NPU's kernels (dynamic + static while busy), static power while its compute
   // stream waits, and the rest of the IT equipment, times the facility PUE.
