@@ -8,6 +8,8 @@
 namespace npusim {
 namespace {
 
+constexpr uint64_t kMaxGemmDim = uint64_t{1} << 20;
+
 /// Builds kernel specs of one dtype.
 class Kernels {
  public:
@@ -15,6 +17,12 @@ class Kernels {
 
   [[nodiscard]] KernelUse gemm(uint64_t m, uint64_t n, uint64_t k, bool ta = false,
                                bool tb = false, double count = 1) const {
+    // The generator takes dimensions up to 2^20: a bigger GEMM runs as equal pieces.
+    for (uint64_t* dim : {&m, &n, &k}) {
+      const uint64_t pieces = (*dim + kMaxGemmDim - 1) / kMaxGemmDim;
+      *dim = (*dim + pieces - 1) / pieces;
+      count *= static_cast<double>(pieces);
+    }
     std::string spec = fmt::format("gemm m={} n={} k={} dtype={}", m, n, k, dtype_);
     if (ta) spec += " trans_a=1";
     if (tb) spec += " trans_b=1";
@@ -51,6 +59,16 @@ void linear(const Kernels& k, KernelList& forward, KernelList& backward, uint64_
   backward.push_back(k.gemm(kk, n, m, true, false, count));   // dW = X^T dY
 }
 
+/// `batch` independent GEMMs (m,n,k), e.g. one per attention head: the cores share out the
+/// whole batch, so they are priced as one GEMM stacked along its rows (same FLOPs).
+void batched_linear(const Kernels& k, KernelList& forward, KernelList& backward, double batch,
+                    uint64_t m, uint64_t n, uint64_t kk) {
+  const auto b = static_cast<uint64_t>(batch);
+  forward.push_back(k.gemm(b * m, n, kk));
+  backward.push_back(k.gemm(b * m, kk, n, false, true));
+  backward.push_back(k.gemm(b * kk, n, m, true, false));
+}
+
 void pointwise(const Kernels& k, KernelList& forward, KernelList& backward, const char* op,
                uint64_t elements) {
   forward.push_back(k.elementwise(op, elements));
@@ -70,14 +88,14 @@ uint64_t kv_columns(const ModelSpec& m, const ParallelConfig& par) {
 void unfused_attention(const ModelSpec& m, const ParallelConfig& par, const Kernels& k,
                        StepKernels& s) {
   const uint64_t seq_q = m.seq_len / par.cp;
-  const auto heads = static_cast<double>(uint64_t{par.micro_batch} * m.heads / par.tp);
+  const auto heads = static_cast<double>(uint64_t{par.micro_batch} * m.heads / par.tp);  // GEMMs per batch
   const uint64_t scores = static_cast<uint64_t>(heads) * seq_q * m.seq_len;
   KernelList forward, backward;
-  linear(k, forward, backward, seq_q, m.seq_len, m.head_dim(), heads);  // Q K^T
+  batched_linear(k, forward, backward, heads, seq_q, m.seq_len, m.head_dim());  // Q K^T
   forward.push_back(k.softmax(static_cast<uint64_t>(heads) * seq_q, m.seq_len));
   backward.push_back(k.elementwise("mul", scores, 2));  // softmax gradient
   pointwise(k, forward, backward, "mul", scores);         // dropout on the probabilities
-  linear(k, forward, backward, seq_q, m.head_dim(), m.seq_len, heads);  // P V
+  batched_linear(k, forward, backward, heads, seq_q, m.head_dim(), m.seq_len);  // P V
   for (KernelUse& use : forward) {
     s.attention_forward.push_back(use);
     s.attention_core.push_back(use);

@@ -1,0 +1,79 @@
+// `npusim train` through the real executable: outputs, result keys, bad input.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cli_harness.h"
+
+using namespace npusim::test;
+
+namespace {
+// A small LLaMA-shaped job priced by the roofline (the chip model is tested elsewhere).
+const std::string kJob =
+    "train --cluster atlas-a2-cluster --model llama2-7b --set model.layers=4 --tp 8 --pp 2 "
+    "--dp 2 --global-batch 8 --roofline --cost-cache none";
+}  // namespace
+
+TEST_CASE("train prints a summary and writes the documented JSON keys") {
+  const auto json = temp_path("train.json");
+  const Outcome o = run_npusim(kJob + " --json " + json.string());
+  INFO(o.out);
+  REQUIRE(o.status == 0);
+  CHECK(o.out.find("step ") != std::string::npos);
+  CHECK(o.out.find("breakdown") != std::string::npos);
+  CHECK(o.out.find("memory") != std::string::npos);
+  const auto j = nlohmann::json::parse(read_file(json));
+  for (const char* key : {"step_time_s", "tokens_per_s", "tflops_per_npu", "mfu", "hfu",
+                          "memory_per_npu_bytes", "fits_memory", "time_to_train_s",
+                          "energy_per_step_j", "energy_to_train_kwh", "breakdown"})
+    CHECK(j.contains(key));
+  double parts = 0;
+  for (const auto& [name, seconds] : j["breakdown"].items()) parts += seconds.get<double>();
+  CHECK(parts == Approx(j["step_time_s"].get<double>()).epsilon(1e-9));
+  CHECK(j["npus"] == 32);
+  CHECK(j["simulation"]["ranks_simulated"] == 2);
+  CHECK(j["roofline_kernels"].size() > 0);  // every kernel, flagged
+}
+
+TEST_CASE("train --csv appends one row per run under one header") {
+  const auto csv = temp_path("train.csv");
+  REQUIRE(run_npusim(kJob + " -q --csv " + csv.string()).status == 0);
+  REQUIRE(run_npusim(kJob + " -q --set scale_out.oversubscription=2 --csv " + csv.string()).status == 0);
+  const std::string text = read_file(csv);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+  CHECK(text.rfind("model,cluster,chip,npus,tp,pp,dp", 0) == 0);
+}
+
+TEST_CASE("train --timeline writes one process per simulated rank") {
+  const auto timeline = temp_path("train-timeline.json");
+  REQUIRE(run_npusim(kJob + " -q --full --timeline " + timeline.string()).status == 0);
+  const auto j = nlohmann::json::parse(read_file(timeline));
+  std::set<int> pids;
+  for (const auto& e : j["traceEvents"])
+    if (e["ph"] == "X") pids.insert(e["pid"].get<int>());
+  CHECK(pids.size() == 32);
+}
+
+TEST_CASE("train rejects impossible parallelism with exit status 2") {
+  const std::string base =
+      "train --cluster atlas-a2-cluster --model llama2-7b --roofline --cost-cache none ";
+  expect_bad_input(base + "--tp 3", "parallelism: heads (32) not divisible by tp (3)");
+  expect_bad_input(base + "--pp 5", "parallelism: layers (32) not divisible by pp x vpp (5 x 1)");
+  expect_bad_input(base + "--pp 4 --global-batch 2", "parallelism: 1F1B needs at least as many micro-batches");
+  expect_bad_input(base + "--dp 32768", "parallelism: tp x pp x dp x cp = 1 x 1 x 32768 x 1 = 32768");
+  expect_bad_input(base + "--recompute some", "--recompute 'some'");
+  expect_bad_input(base + "--schedule zigzag", "--schedule 'zigzag'");
+  expect_bad_input("train --cluster atlas900-pod --model llama2-7b --roofline --cost-cache none",
+                   "model 'llama2-7b' trains in bf16");
+}
+
+TEST_CASE("a model too big for the NPU is an out-of-memory verdict, not an error") {
+  const auto json = temp_path("oom.json");
+  const Outcome o = run_npusim(
+      "train --cluster atlas-a2-cluster --model gpt3-175b --set model.layers=8 --roofline "
+      "--cost-cache none --json " + json.string());
+  INFO(o.out);
+  REQUIRE(o.status == 0);
+  CHECK(o.out.find("DOES NOT FIT") != std::string::npos);
+  CHECK(nlohmann::json::parse(read_file(json))["fits_memory"] == false);
+}
