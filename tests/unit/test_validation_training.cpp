@@ -1,0 +1,76 @@
+// Validation of `npusim train` against published training throughput (docs/validation.md,
+// "Cluster level"). Each case prices its kernels on the chip model from scratch.
+//
+// Narayanan et al. SC'21 Table 1 asks for 10%; the model does not reach that yet (see
+// docs/validation.md for the gap and its suspected causes), so these checks hold the errors
+// to the band documented there and fail if the model drifts outside it.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli_harness.h"
+
+using namespace npusim::test;
+
+namespace {
+
+nlohmann::json train(const std::string& args) {
+  const auto json = temp_path("validation.json");
+  const Outcome o = run_npusim("train " + args + " --cost-cache none -q --json " + json.string());
+  INFO(o.out);
+  REQUIRE(o.status == 0);
+  return nlohmann::json::parse(read_file(json));
+}
+
+std::string megatron(const std::string& size) {
+  return std::string(" --cluster dgx-a100 --model ") + NPUSIM_SOURCE_DIR +
+         "/tests/validation/models/megatron-gpt-" + size +
+         ".yaml --recompute full --attention unfused";
+}
+
+// Documented band of (model - published) / published for the SC'21 rows.
+constexpr double kMegatronBandLow = -0.10;
+constexpr double kMegatronBandHigh = 0.40;
+
+void check_megatron(const nlohmann::json& r, double published_tflops) {
+  const double model = r["tflops_per_npu"].get<double>();
+  const double error = (model - published_tflops) / published_tflops;
+  INFO("model " << model << " TFLOP/s per GPU, published " << published_tflops << ", error "
+                << 100 * error << "%");
+  CHECK(r["fits_memory"] == true);
+  CHECK(r["roofline_kernels"].size() <= 2);  // only the 51200-wide softmax rows
+  CHECK(error >= kMegatronBandLow);
+  CHECK(error <= kMegatronBandHigh);
+}
+
+}  // namespace
+
+TEST_CASE("SC'21 Table 1: GPT 1.7B, TP1 PP1 DP32, batch 512: 137 TFLOP/s per A100") {
+  check_megatron(train(megatron("1.7b") + " --dp 32 --micro-batch 4 --global-batch 512"), 137);
+}
+
+TEST_CASE("SC'21 Table 1: GPT 18.4B, TP8 PP1 DP32, batch 1024: 135 TFLOP/s per A100") {
+  check_megatron(train(megatron("18.4b") + " --tp 8 --dp 32 --micro-batch 4 --global-batch 1024"), 135);
+}
+
+TEST_CASE("SC'21 Table 1: GPT 145.6B, TP8 PP8 DP24, batch 2304: 148 TFLOP/s per A100") {
+  check_megatron(
+      train(megatron("145.6b") + " --tp 8 --pp 8 --dp 24 --micro-batch 1 --global-batch 2304"), 148);
+}
+
+TEST_CASE("Ascend 910 ResNet-50 v1.5 batch 256: 2115 images/s measured (MindSpore)") {
+  const auto r = train("--cluster atlas900-pod --model resnet50 --micro-batch 256 --global-batch 256 "
+                       "--set model.dtype=fp16");
+  const double images = r["tokens_per_s"].get<double>();
+  INFO("model " << images << " images/s, measured 2115");
+  CHECK(images > 2115 / 2.0);  // reported with its gap in docs/validation.md
+  CHECK(images < 2115 * 2.0);
+}
+
+TEST_CASE("Ascend 910 BERT-Large seq 128 batch 96: 269 sentences/s measured (MindSpore)") {
+  const auto r = train("--cluster atlas900-pod --model bert-large --micro-batch 96 --global-batch 96 "
+                       "--set model.dtype=fp16 --set model.seq_len=128 --attention unfused");
+  const double sentences = r["tokens_per_s"].get<double>() / 128;
+  INFO("model " << sentences << " sentences/s, measured 269");
+  CHECK(sentences > 269 / 2.0);
+  CHECK(sentences < 269 * 2.5);
+}
