@@ -54,26 +54,22 @@ GemmTiling choose_tiling(KernelArgs& args, const ChipConfig& chip, const GemmSha
   const bool user_mn = t.bm != 0 || t.bn != 0;
   if (t.bm == 0) t.bm = 128;
   if (t.bn == 0) t.bn = 256;
+  // Halve the longer side of the block until `bytes_per_element` x block fits `capacity`.
+  const auto shrink_to_fit = [&](uint64_t bytes_per_element, uint64_t capacity) {
+    while (!user_mn && t.bm * t.bn * bytes_per_element > capacity) {
+      if (t.bn >= t.bm && t.bn > 16)
+        t.bn /= 2;
+      else if (t.bm > 16)
+        t.bm /= 2;
+      else
+        break;
+    }
+  };
   // 128 x 256 fp32 fills a 128 KiB L0C: the largest block (least operand traffic per MAC)
   // that fits; smaller L0Cs halve the longer side.
-  while (t.bm * t.bn * kAccBytes > buf.l0c && !user_mn) {
-    if (t.bn >= t.bm && t.bn > 16)
-      t.bn /= 2;
-    else if (t.bm > 16)
-      t.bm /= 2;
-    else
-      break;
-  }
+  shrink_to_fit(kAccBytes, buf.l0c);
   // Coupled cores drain L0C through UB: every slot's output tile must fit there too.
-  const uint64_t ub_tile_bytes = chip.split ? 0 : uint64_t{s.slots} * dtype_bytes(s.out, 1);
-  while (ub_tile_bytes > 0 && t.bm * t.bn * ub_tile_bytes > buf.ub && !user_mn) {
-    if (t.bn >= t.bm && t.bn > 16)
-      t.bn /= 2;
-    else if (t.bm > 16)
-      t.bm /= 2;
-    else
-      break;
-  }
+  if (!chip.split) shrink_to_fit(uint64_t{s.slots} * dtype_bytes(s.out, 1), buf.ub);
   t.bm = std::min(t.bm, align_up(s.m, 16));
   t.bn = std::min(t.bn, align_up(s.n, 16));
   // Too few blocks would leave cores idle: split blocks down to 64 on a side first.
