@@ -6,6 +6,7 @@
 
 #include "sim/base/error.h"
 #include "sim/cluster/pipeline_schedule.h"
+#include "sim/cluster/training_memory.h"
 #include "sim/config/model_math.h"
 
 namespace npusim {
@@ -13,22 +14,7 @@ namespace {
 
 constexpr uint32_t kNone = UINT32_MAX;
 
-uint64_t dtype_bytes(const ModelSpec& m) { return m.dtype == "fp32" ? 4 : 2; }
-
 [[noreturn]] void bad(const std::string& what) { throw InputError("parallelism: " + what); }
-
-/// Parameters of transformer layer `i` on one rank (TP- and EP-split).
-uint64_t layer_parameters(const ModelSpec& m, const ParallelConfig& par, uint32_t i) {
-  const ParamCount p = parameter_count(m);
-  const uint64_t norms = 2 * (m.norm == NormKind::layernorm ? 2 * uint64_t{m.hidden} : m.hidden);
-  uint64_t n = p.attention / m.layers / par.tp + norms;
-  const uint32_t moe = m.moe_layers();
-  if (m.is_moe_layer(i))
-    n += (p.experts / moe / par.ep + p.shared_experts / moe) / par.tp + p.router / moe;
-  else if (m.layers > moe)
-    n += p.dense_mlp / (m.layers - moe) / par.tp;
-  return n;
-}
 
 /// Index of an op kind's kernels in the graph's cost table.
 struct CostIds {
@@ -69,7 +55,8 @@ class StageBuilder {
  public:
   StageBuilder(TrainingGraph& g, const ModelSpec& m, const ParallelConfig& par, const CostIds& ids,
                uint32_t stage)
-      : g_(g), m_(m), par_(par), ids_(ids), stage_(stage), ops_(g.stages[stage].ops) {}
+      : g_(g), m_(m), par_(par), ids_(ids), stage_(stage), ops_(g.stages[stage].ops),
+        params_(npu_parameters(m, par)), bytes_(training_dtype_bytes(m)) {}
 
   /// recv tag -> op index, for matching sends afterwards.
   std::map<uint64_t, uint32_t> recvs;
@@ -97,7 +84,7 @@ class StageBuilder {
   [[nodiscard]] uint32_t layers_per_chunk() const { return m_.layers / chunks(); }
   [[nodiscard]] bool transformer() const { return m_.kind != ModelKind::ops; }
   [[nodiscard]] uint64_t activation_bytes() const {
-    return rank_tokens(m_, par_) * m_.hidden * dtype_bytes(m_);
+    return rank_tokens(m_, par_) * m_.hidden * bytes_;
   }
 
   uint32_t label(std::string text) {
@@ -167,20 +154,20 @@ class StageBuilder {
   void cp_exchange(bool forward, const std::string& name) {
     // Ring attention: every rank needs K and V of the whole sequence (gradients back).
     const uint64_t kv = 2 * uint64_t{m_.seq_len} * par_.micro_batch * m_.head_dim() *
-                        std::max<uint32_t>(m_.kv_heads / par_.tp, 1) * dtype_bytes(m_);
+                        std::max<uint32_t>(m_.kv_heads / par_.tp, 1) * bytes_;
     collective(CommKind::cp, forward ? CollectiveKind::all_gather : CollectiveKind::reduce_scatter,
                GroupKind::cp, kv, name);
   }
 
   void ep_exchange(const std::string& name) {
-    const uint64_t bytes = rank_tokens(m_, par_) * m_.top_k * m_.hidden * dtype_bytes(m_);
+    const uint64_t bytes = rank_tokens(m_, par_) * m_.top_k * m_.hidden * bytes_;
     collective(CommKind::ep, CollectiveKind::all_to_all, GroupKind::ep, bytes, name);
   }
 
   void zero3_gather(uint32_t layer, const std::string& name) {
     if (par_.zero_stage < 3) return;
     collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::dp,
-               layer_parameters(m_, par_, layer) * dtype_bytes(m_), name);
+               params_.layer(m_, layer) * bytes_, name);
   }
 
   void receive(bool forward, uint32_t micro_batch, uint32_t chunk) {
@@ -269,26 +256,18 @@ class StageBuilder {
     }
     if (chunk + 1 == chunks()) {
       compute(ComputeKind::backward, ids_.head_backward, fmt::format("bwd mb{} head", mb));
-      if (last) reduce_gradients(head_parameters(), "grads head", grad_ops);
+      if (last) reduce_gradients(params_.head, "grads head", grad_ops);
     }
     for (uint32_t l = (chunk + 1) * layers_per_chunk(); l-- > chunk * layers_per_chunk();) {
       layer_backward(l, mb);
-      if (last) reduce_gradients(layer_parameters(m_, par_, l), fmt::format("grads L{}", l), grad_ops);
+      if (last) reduce_gradients(params_.layer(m_, l), fmt::format("grads L{}", l), grad_ops);
     }
     if (chunk == 0) {
       compute(ComputeKind::backward, ids_.embedding_backward, fmt::format("bwd mb{} embedding", mb));
-      if (last) reduce_gradients(embedding_parameters(), "grads embedding", grad_ops);
+      if (last) reduce_gradients(params_.embedding, "grads embedding", grad_ops);
     } else {
       send(false, mb, chunk - 1);
     }
-  }
-
-  [[nodiscard]] uint64_t embedding_parameters() const {
-    return parameter_count(m_).embedding / par_.tp;
-  }
-  [[nodiscard]] uint64_t head_parameters() const {
-    const ParamCount p = parameter_count(m_);
-    return (p.output + (m_.tied_embeddings && par_.pp * par_.vpp > 1 ? p.embedding : 0)) / par_.tp;
   }
 
   /// Gradient reduction of `params` over the DP group: overlapped on the DP stream right after
@@ -305,7 +284,7 @@ class StageBuilder {
     op.comm = CommKind::dp;
     op.group = GroupKind::dp;
     op.collective = par_.zero_stage >= 1 ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce;
-    op.bytes = params * dtype_bytes(m_);
+    op.bytes = params * bytes_;
     op.deps.push_back(last_compute_);
     op.label = label(name);
     grad_ops.push_back(push(std::move(op)));
@@ -315,7 +294,7 @@ class StageBuilder {
     if (deferred_grad_params_ > 0) {
       collective(CommKind::dp,
                  par_.zero_stage >= 1 ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce,
-                 GroupKind::dp, deferred_grad_params_ * dtype_bytes(m_), "grads (not overlapped)");
+                 GroupKind::dp, deferred_grad_params_ * bytes_, "grads (not overlapped)");
     }
     grad_ops.insert(grad_ops.end(), tp_wait_next_.begin(), tp_wait_next_.end());
     grad_ops.insert(grad_ops.end(), tp_beside_.begin(), tp_beside_.end());
@@ -326,7 +305,7 @@ class StageBuilder {
         compute(ComputeKind::optimizer, static_cast<uint32_t>(g_.costs.size() - 1), "optimizer");
     for (uint32_t op : grad_ops) ops_[optimizer].deps.push_back(op);
     if (par_.zero_stage == 1 || par_.zero_stage == 2)
-      collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::dp, params * dtype_bytes(m_),
+      collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::dp, params * bytes_,
                  "params all-gather");
   }
 
@@ -341,6 +320,8 @@ class StageBuilder {
   std::vector<uint32_t> tp_beside_;     ///< TP collectives issued since the last compute op
   uint32_t waiting_recv_ = kNone;
   uint64_t deferred_grad_params_ = 0;
+  NpuParameters params_;
+  uint64_t bytes_;  ///< per element of the training dtype
 };
 
 }  // namespace
@@ -383,19 +364,15 @@ uint64_t TrainingGraph::op_count() const {
 
 uint64_t stage_parameters(const ModelSpec& m, const ParallelConfig& par, uint32_t stage) {
   if (m.kind == ModelKind::ops) return parameter_count(m).total;
-  const ParamCount p = parameter_count(m);
+  const NpuParameters p = npu_parameters(m, par);
   const uint32_t chunks = par.pp * par.vpp;
   const uint32_t per_chunk = m.layers / chunks;
   uint64_t n = 0;
   for (uint32_t c = 0; c < par.vpp; ++c) {
     const uint32_t chunk = c * par.pp + stage;
-    for (uint32_t l = chunk * per_chunk; l < (chunk + 1) * per_chunk; ++l)
-      n += layer_parameters(m, par, l);
-    if (chunk == 0) n += p.embedding / par.tp;
-    if (chunk + 1 == chunks) {
-      n += p.output / par.tp;
-      if (m.tied_embeddings && chunks > 1) n += p.embedding / par.tp;  // a copy for the logits
-    }
+    for (uint32_t l = chunk * per_chunk; l < (chunk + 1) * per_chunk; ++l) n += p.layer(m, l);
+    if (chunk == 0) n += p.embedding;
+    if (chunk + 1 == chunks) n += p.head;
   }
   return n;
 }

@@ -53,6 +53,22 @@ struct ActivationOptions {
 /// interleaved Megatron's warm-up + 1 chunks / vpp.
 [[nodiscard]] double in_flight_micro_batches(const ParallelConfig& parallel, uint32_t stage);
 
+/// Parameters one NPU holds (TP and EP splitting applied, before ZeRO sharding): what its
+/// gradient reductions and optimizer work on. The training graph and memory_per_npu use the
+/// same counts.
+struct NpuParameters {
+  uint64_t dense_layer = 0;  ///< a transformer layer with a dense FFN
+  uint64_t moe_layer = 0;    ///< an MoE layer, this NPU's routed experts included
+  uint64_t embedding = 0;    ///< embeddings, on the first pipeline rank
+  uint64_t head = 0;         ///< final norm + output layer (or tied copy, pooler), on the last
+  [[nodiscard]] uint64_t layer(const ModelSpec& model, uint32_t index) const {
+    return model.is_moe_layer(index) ? moe_layer : dense_layer;
+  }
+};
+
+/// Per-NPU parameter counts of a transformer model (kind ops: not applicable, all zero).
+[[nodiscard]] NpuParameters npu_parameters(const ModelSpec& model, const ParallelConfig& parallel);
+
 /// Memory per NPU on the most loaded pipeline rank. capacity_bytes is the HBM per NPU.
 /// Never throws for a model that does not fit (fits = false); throws InputError for a
 /// degree or batch of 0, zero_stage > 3, global_batch < micro_batch x dp, an unknown dtype,

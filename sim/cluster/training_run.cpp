@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/types.h"
 #include "sim/cluster/network_graph.h"
 #include "sim/cluster/training_graph.h"
 
@@ -16,12 +17,6 @@ double npu_static_power_w(const ChipConfig& chip) {
   const EnergyConfig& e = chip.energy;
   return (e.static_w_per_aic * chip.cube_cores + e.static_w_per_aiv * chip.vector_cores +
           e.static_w_uncore) * chip.dies;
-}
-
-DType model_dtype(const ModelSpec& model) {
-  if (model.dtype == "bf16") return DType::bf16;
-  if (model.dtype == "fp32") return DType::fp32;
-  return DType::fp16;
 }
 
 void check_fits_cluster(const ClusterConfig& cluster, const ParallelConfig& par) {
@@ -56,7 +51,9 @@ TrainResult simulate_training(const ModelSpec& model, const ClusterConfig& clust
   const auto wall_start = std::chrono::steady_clock::now();
   const ParallelConfig& par = options.par;
   const ChipConfig chip = npu_chip(cluster);
-  const DType dtype = model_dtype(model);
+  const auto parsed = parse_dtype(model.dtype);
+  if (!parsed) throw InputError("model '" + model.name + "': unknown dtype '" + model.dtype + "'");
+  const DType dtype = *parsed;
   if (chip.peak_flops(dtype) <= 0)
     throw InputError(fmt::format("model '{}' trains in {}, which chip '{}' has no cube support "
                                  "for; try --set model.dtype=fp16", model.name, model.dtype,
