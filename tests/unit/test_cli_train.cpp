@@ -63,6 +63,14 @@ TEST_CASE("train rejects impossible parallelism with exit status 2") {
   expect_bad_input(base + "--dp 32768", "parallelism: tp x pp x dp x cp = 1 x 1 x 32768 x 1 = 32768");
   expect_bad_input(base + "--recompute some", "--recompute 'some'");
   expect_bad_input(base + "--schedule zigzag", "--schedule 'zigzag'");
+  expect_bad_input(base + "--attention paged", "--attention 'paged'");
+  expect_bad_input(base + "--algorithm spiral", "--algorithm 'spiral'");
+  expect_bad_input(base + "--tokens -5", "--tokens must be positive");
+  expect_bad_input(base + "--mtbf-hours -1", "--mtbf-hours, --restart-s and --ckpt-interval-s");
+  expect_bad_input(base + "--zero 4", "parallelism: --zero 4 is not a ZeRO stage");
+  expect_bad_input(base + "--pp 2 --vpp 2 --global-batch 4", "parallelism: --vpp > 1 needs --schedule 1f1b-interleaved");
+  expect_bad_input(base + "--pp 2 --vpp 2 --schedule 1f1b-interleaved --global-batch 3",
+                   "parallelism: interleaved 1F1B needs the micro-batches (3)");
   expect_bad_input("train --cluster atlas900-pod --model llama2-7b --roofline --cost-cache none",
                    "model 'llama2-7b' trains in bf16");
 }
