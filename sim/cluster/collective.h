@@ -75,16 +75,16 @@ class CollectiveRunner {
   /// Starts `call` now; `done` runs when every member has its result. `copies` lists other
   /// groups (same size, same positions, disjoint NPUs) running the identical collective at the
   /// same moment that are not simulated themselves (symmetric mode): their flows load the
-  /// fabric links (not NPU-attached links) through LinkUse weights. Returns the resolved
+  /// fabric links (not NPU-attached links) through WeightedLink weights. Returns the resolved
   /// algorithm. The runner, FlowNetwork and graph must outlive the EventQueue's run.
   CollectiveAlgo run(const CollectiveCall& call, const std::vector<std::vector<uint32_t>>& copies,
                      std::function<void()> done);
 
  private:
   struct Run;
-  /// LinkUse list and own-route latency of one flow, cached per (src, dst, members+copies).
+  /// WeightedLink list and own-route latency of one flow, cached per (src, dst, members+copies).
   struct Path {
-    std::vector<LinkUse> uses;
+    std::vector<WeightedLink> uses;
     TimePs latency_ps = 0;
   };
   const Path& path(uint32_t src, uint32_t dst, uint32_t layout, const Run& run);

@@ -1,5 +1,5 @@
 // Runs a collective's phases one after another on the FlowNetwork. In symmetric mode each
-// flow also carries the fabric load of the same flow in every copy group (LinkUse weights).
+// flow also carries the fabric load of the same flow in every copy group (WeightedLink weights).
 
 #include <unordered_map>
 

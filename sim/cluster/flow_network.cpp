@@ -20,7 +20,7 @@ namespace {
 constexpr double kResidueBytes = 1e-6;
 
 struct Flow {
-  std::vector<LinkUse> uses;
+  std::vector<WeightedLink> uses;
   double remaining = 0;  ///< bytes
   double rate = 0;       ///< bytes/s
   TimePs latency = 0;
@@ -115,7 +115,7 @@ struct FlowNetwork::Impl {
     ++epoch;
     touched.clear();
     for (const Flow& f : active)
-      for (const LinkUse& u : f.uses) {
+      for (const WeightedLink& u : f.uses) {
         if (seen[u.link] != epoch) {
           seen[u.link] = epoch;
           touched.push_back(u.link);
@@ -135,7 +135,7 @@ struct FlowNetwork::Impl {
     }
     entries.resize(offset);
     for (uint32_t fi = 0; fi < active.size(); ++fi)
-      for (const LinkUse& u : active[fi].uses) entries[fill[u.link]++] = {fi, u.weight};
+      for (const WeightedLink& u : active[fi].uses) entries[fill[u.link]++] = {fi, u.weight};
 
     // Shares only grow as flows freeze (a flow frozen at the current minimum leaves every
     // other link a share at least as large), so heap keys may be stale-low: on pop, recompute
@@ -160,7 +160,7 @@ struct FlowNetwork::Impl {
         frozen[fi] = 1;
         Flow& f = active[fi];
         f.rate = rate;
-        for (const LinkUse& u : f.uses) {
+        for (const WeightedLink& u : f.uses) {
           cap[u.link] -= rate * u.weight;
           wsum[u.link] -= u.weight;
         }
@@ -176,11 +176,11 @@ FlowNetwork::FlowNetwork(const NetworkGraph& graph, EventQueue& events)
 
 FlowNetwork::~FlowNetwork() = default;
 
-void FlowNetwork::start(std::vector<LinkUse> uses, uint64_t bytes, TimePs latency_ps, Done done) {
+void FlowNetwork::start(std::vector<WeightedLink> uses, uint64_t bytes, TimePs latency_ps, Done done) {
   Impl& m = *impl_;
   ++m.stats.flows;
   m.stats.bytes += bytes;
-  for (const LinkUse& u : uses) {
+  for (const WeightedLink& u : uses) {
     if (u.link >= m.graph.link_count() || u.weight == 0)
       throw InternalError("flow uses link " + std::to_string(u.link) + " with weight " +
                           std::to_string(u.weight));

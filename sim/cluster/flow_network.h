@@ -4,7 +4,7 @@
 //
 // Symmetry: in symmetric mode one representative flow stands for several identical copies
 // (other DP replicas, other TP ranks) that run at the same rate. A flow therefore lists
-// LinkUse{link, weight}: `weight` copies of it load that link, so the link's capacity is
+// WeightedLink{link, weight}: `weight` copies of it load that link, so the link's capacity is
 // shared as if all copies were present. In full mode every weight is 1.
 
 #include <cstdint>
@@ -17,7 +17,7 @@
 
 namespace npusim {
 
-struct LinkUse {
+struct WeightedLink {
   uint32_t link = 0;
   uint32_t weight = 1;
 };
@@ -40,7 +40,7 @@ class FlowNetwork {
   /// Starts a flow of `bytes` now. It is served at its max-min fair rate over `uses`; `done`
   /// runs when its last byte has arrived: transfer time + `latency_ps`. A flow with no links
   /// (or 0 bytes) finishes after `latency_ps` alone.
-  void start(std::vector<LinkUse> uses, uint64_t bytes, TimePs latency_ps, Done done);
+  void start(std::vector<WeightedLink> uses, uint64_t bytes, TimePs latency_ps, Done done);
 
   [[nodiscard]] const FlowNetworkStats& stats() const;
   [[nodiscard]] uint32_t active_flows() const;

@@ -24,8 +24,8 @@ TimePs transfer_ps(double bytes, double rate) {
   return static_cast<TimePs>(std::ceil(bytes / rate * 1e12));
 }
 
-std::vector<LinkUse> uses_of(const NetworkGraph& g, uint32_t src, uint32_t dst) {
-  std::vector<LinkUse> uses;
+std::vector<WeightedLink> uses_of(const NetworkGraph& g, uint32_t src, uint32_t dst) {
+  std::vector<WeightedLink> uses;
   for (uint32_t l : g.route(src, dst)) uses.push_back({l, 1});
   return uses;
 }
@@ -37,7 +37,7 @@ bool all_tier(const NetworkGraph& g, const std::vector<uint32_t>& route, LinkTie
 }
 
 /// Starts one flow per entry at time 0 and returns each one's arrival time.
-std::vector<TimePs> run_flows(const NetworkGraph& g, const std::vector<std::vector<LinkUse>>& uses,
+std::vector<TimePs> run_flows(const NetworkGraph& g, const std::vector<std::vector<WeightedLink>>& uses,
                               uint64_t bytes) {
   EventQueue events;
   FlowNetwork net(g, events);
@@ -252,11 +252,11 @@ TEST_CASE("a flow of weight k loads a shared link like k real copies") {
       load_cluster("atlas-a2-cluster", {"scale_out.oversubscription=4"}), 64);
   const uint32_t k = 16;
   const uint64_t bytes = 1 << 26;
-  std::vector<std::vector<LinkUse>> full;
+  std::vector<std::vector<WeightedLink>> full;
   for (uint32_t i = 0; i < k; ++i) full.push_back(uses_of(g, i, 32 + i));
   const auto full_done = run_flows(g, full, bytes);
 
-  std::vector<LinkUse> one;
+  std::vector<WeightedLink> one;
   for (uint32_t l : g.route(0, 32)) one.push_back({l, g.link(l).npu_attached ? 1u : k});
   const auto sym_done = run_flows(g, {one}, bytes);
   for (TimePs t : full_done) CHECK(t == sym_done[0]);
@@ -268,7 +268,7 @@ TEST_CASE("oversubscription 2 halves cross-leaf throughput when every NPU sends 
   const auto finish = [](const std::string& os) {
     const NetworkGraph g = build_cluster_network(
         load_cluster("atlas-a2-cluster", {"scale_out.oversubscription=" + os}), 64);
-    std::vector<std::vector<LinkUse>> flows;
+    std::vector<std::vector<WeightedLink>> flows;
     for (uint32_t i = 0; i < 64; ++i) flows.push_back(uses_of(g, i, (i + 32) % 64));
     TimePs last = 0;
     for (TimePs t : run_flows(g, flows, uint64_t{1} << 28)) last = std::max(last, t);
