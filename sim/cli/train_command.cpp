@@ -13,10 +13,12 @@
 #include "sim/base/error.h"
 #include "sim/base/text.h"
 #include "sim/cli/cli.h"
+#include "sim/cluster/parallel_search.h"
 #include "sim/cluster/training_run.h"
 #include "sim/config/cluster_loader.h"
 #include "sim/config/model_loader.h"
 #include "sim/report/chip_report.h"
+#include "sim/report/search_report.h"
 #include "sim/report/train_report.h"
 
 namespace npusim {
@@ -43,12 +45,16 @@ struct TrainArgs {
   std::string cost_cache = "default";
   std::string json, csv, timeline;
   bool quiet = false;
+  // --search
+  bool search = false;
+  uint64_t search_npus = 0;
+  std::string objective = "time";
+  size_t top = 5;
+  FixedDimensions fixed;  ///< dimensions given on the command line, kept fixed
 };
 
 Recompute recompute_of(const std::string& text) {
-  if (text == "none") return Recompute::none;
-  if (text == "selective") return Recompute::selective;
-  if (text == "full") return Recompute::full;
+  if (const auto r = parse_recompute(text)) return *r;
   throw InputError("--recompute '" + text + "'" + did_you_mean(text, {"none", "selective", "full"}) +
                    " (expected none, selective or full)");
 }
@@ -73,7 +79,7 @@ std::string cost_cache_dir(const std::string& option) {
   return "";
 }
 
-void write_csv(const std::string& path, const TrainResult& r) {
+void write_csv(const std::string& path, const std::vector<const TrainResult*>& rows) {
   // Append a row to an existing table with the same columns; otherwise start one.
   std::string existing;
   if (std::ifstream in(path); in) {
@@ -82,7 +88,32 @@ void write_csv(const std::string& path, const TrainResult& r) {
     existing = text.str();
   }
   if (existing.rfind(train_csv_header(), 0) != 0) existing = train_csv_header();
-  write_file_atomically(path, existing + train_csv_row(r));
+  for (const TrainResult* r : rows) existing += train_csv_row(*r);
+  write_file_atomically(path, existing);
+}
+
+int search_run(const TrainArgs& a, const ModelSpec& model, const ClusterConfig& cluster,
+               const TrainOptions& options, KernelCostCache& costs) {
+  SearchObjective objective;
+  if (a.objective == "time") objective = SearchObjective::time;
+  else if (a.objective == "energy") objective = SearchObjective::energy;
+  else throw InputError("--objective '" + a.objective + "' (expected time or energy)");
+  const SearchSpace space = default_search_space(model, cluster, a.search_npus, options.par, a.fixed);
+  const auto progress = [&a](size_t i, size_t n, const ParallelConfig& p) {
+    if (!a.quiet)
+      std::cerr << fmt::format("search [{}/{}] tp {} pp {} dp {} mb {} recompute {}\n", i + 1, n,
+                               p.tp, p.pp, p.dp, p.micro_batch, to_string(p.recompute));
+  };
+  const auto candidates = search_parallelism(model, cluster, options, space, objective, costs, progress);
+  if (!a.quiet) write_search_summary(std::cout, candidates, objective, a.top);
+  if (!a.json.empty()) write_file_atomically(a.json, search_json(candidates, objective).dump(2) + "\n");
+  if (!a.csv.empty()) {
+    std::vector<const TrainResult*> rows;
+    for (const SearchCandidate& c : candidates)
+      if (c.result) rows.push_back(&*c.result);
+    write_csv(a.csv, rows);
+  }
+  return kExitOk;
 }
 
 int train_run(TrainArgs& a) {
@@ -114,11 +145,17 @@ int train_run(TrainArgs& a) {
     (s.rfind("model.", 0) == 0 ? model_sets : cluster_sets).push_back(s);
   const ModelSpec model = load_model(a.model, model_sets);
   const ClusterConfig cluster = load_cluster(a.cluster, cluster_sets);
+  if (a.search && a.global_batch == 0)
+    throw InputError("--search needs --global-batch: the batch is what every split must train");
+  if (a.search && a.search_npus == 0)
+    throw InputError("--search needs --npus N: the NPUs to split into tp x pp x dp");
+  if (a.search && !a.timeline.empty())
+    throw InputError("--timeline is for one run; run the chosen configuration without --search");
   options.par.global_batch =
       a.global_batch > 0 ? a.global_batch : options.par.micro_batch * options.par.dp * options.par.pp;
 
-  const uint32_t nodes = static_cast<uint32_t>(
-      std::max<uint64_t>(1, options.par.npus() / cluster.npus_per_node()));
+  const uint64_t npus = a.search ? a.search_npus : options.par.npus();
+  const uint32_t nodes = static_cast<uint32_t>(std::max<uint64_t>(1, npus / cluster.npus_per_node()));
   options.reliability.nodes = nodes;
   options.reliability.node_mtbf_hours = a.mtbf_hours;
   options.reliability.restart_s = a.restart_s;
@@ -131,10 +168,11 @@ int train_run(TrainArgs& a) {
   if (!cost_options.disk_dir.empty()) std::filesystem::create_directories(cost_options.disk_dir);
   KernelCostCache costs(npu_chip(cluster), cost_options);
 
+  if (a.search) return search_run(a, model, cluster, options, costs);
   const TrainResult result = simulate_training(model, cluster, options, costs);
   if (!a.quiet) write_train_summary(std::cout, result);
   if (!a.json.empty()) write_file_atomically(a.json, train_result_json(result).dump(2) + "\n");
-  if (!a.csv.empty()) write_csv(a.csv, result);
+  if (!a.csv.empty()) write_csv(a.csv, {&result});
   if (!a.timeline.empty()) {
     std::ostringstream text;
     write_train_timeline(text, result);
@@ -219,13 +257,27 @@ void add_train_command(CLI::App& app, CommandAction& action) {
   train->add_option("--csv", a->csv, "Append one CSV row (header written if the file is new)");
   train->add_option("--timeline", a->timeline, "Write a Chrome/Perfetto trace of the step");
   train->add_flag("-q,--quiet", a->quiet, "No summary on stdout");
+  train->add_flag("--search", a->search,
+                  "Search tp x pp x dp x micro-batch x recompute on --npus NPUs for the best\n"
+                  "configurations and say why the others fail; --tp, --pp, --micro-batch or\n"
+                  "--recompute given on the command line stay fixed");
+  train->add_option("--npus", a->search_npus, "NPUs to split (with --search)");
+  train->add_option("--objective", a->objective, "What --search minimises: time (step) or energy (per step)")
+      ->capture_default_str();
+  train->add_option("--top", a->top, "Configurations --search lists")->capture_default_str();
   train->footer(
       "Examples:\n"
       "  npusim train --cluster atlas-a2-cluster --model gpt3-175b --tp 8 --pp 16 --dp 64 \\\n"
       "      --micro-batch 1 --global-batch 1536 --recompute selective --sp --tokens 300e9\n"
       "  npusim train --cluster dgx-a100 --model llama2-7b --tp 2 --dp 4 --global-batch 64 --json r.json\n"
-      "  npusim train --cluster atlas900-pod --model resnet50 --micro-batch 256 --set model.dtype=fp16");
-  train->callback([&action, a] { action = [a] { return train_run(*a); }; });
+      "  npusim train --cluster atlas900-pod --model resnet50 --micro-batch 256 --set model.dtype=fp16\n"
+      "  npusim train --cluster atlas-a2-cluster --model gpt3-175b --search --npus 1024 \\\n"
+      "      --global-batch 1536 --sp --roofline");
+  train->callback([&action, a, train] {
+    a->fixed = {train->count("--tp") > 0, train->count("--pp") > 0,
+                train->count("--micro-batch") > 0, train->count("--recompute") > 0};
+    action = [a] { return train_run(*a); };
+  });
 }
 
 }  // namespace npusim

@@ -222,7 +222,10 @@ void build_scale_out(Builder& b, const ClusterConfig& cluster, uint32_t npus) {
   }
 }
 
-void check_size(const ClusterConfig& cluster, uint32_t npus) {
+
+}  // namespace
+
+void check_cluster_size(const ClusterConfig& cluster, uint64_t npus) {
   const uint32_t per_node = cluster.npus_per_node();
   const std::string where = "cluster " + cluster.name + ": ";
   if (npus == 0) throw InputError(where + "a run needs at least 1 NPU");
@@ -234,10 +237,8 @@ void check_size(const ClusterConfig& cluster, uint32_t npus) {
                      std::to_string(per_node) + " NPUs per node, or at most one node)");
 }
 
-}  // namespace
-
 NetworkGraph build_cluster_network(const ClusterConfig& cluster, uint32_t npus) {
-  check_size(cluster, npus);
+  check_cluster_size(cluster, npus);
   NetworkGraph g;
   g.npus_ = npus;
   g.npus_per_node_ = cluster.npus_per_node();

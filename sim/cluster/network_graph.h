@@ -69,6 +69,10 @@ class NetworkGraph {
   std::unique_ptr<Impl> impl_;
 };
 
+/// InputError unless a run can use `npus` NPUs of the cluster: at least 1, at most max_npus,
+/// and whole nodes once it is bigger than one node.
+void check_cluster_size(const ClusterConfig& cluster, uint64_t npus);
+
 /// The network of the first `npus` NPUs of a cluster (npus a multiple of the node size and
 /// at most cluster.max_npus; InputError otherwise).
 [[nodiscard]] NetworkGraph build_cluster_network(const ClusterConfig& cluster, uint32_t npus);

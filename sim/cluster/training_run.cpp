@@ -19,19 +19,6 @@ double npu_static_power_w(const ChipConfig& chip) {
           e.static_w_uncore) * chip.dies;
 }
 
-void check_fits_cluster(const ClusterConfig& cluster, const ParallelConfig& par) {
-  const uint64_t npus = par.npus();
-  if (npus > cluster.max_npus)
-    throw InputError(fmt::format(
-        "parallelism: tp x pp x dp x cp = {} x {} x {} x {} = {} NPUs, more than cluster '{}' "
-        "has ({})", par.tp, par.pp, par.dp, par.cp, npus, cluster.name, cluster.max_npus));
-  const uint32_t node = cluster.npus_per_node();
-  if (npus > node && npus % node != 0)
-    throw InputError(fmt::format(
-        "parallelism: {} NPUs is not a whole number of {}-NPU nodes of cluster '{}'", npus, node,
-        cluster.name));
-}
-
 }  // namespace
 
 double default_token_budget(const ModelSpec& model) {
@@ -58,7 +45,12 @@ TrainResult simulate_training(const ModelSpec& model, const ClusterConfig& clust
     throw InputError(fmt::format("model '{}' trains in {}, which chip '{}' has no cube support "
                                  "for; try --set model.dtype=fp16", model.name, model.dtype,
                                  chip.name));
-  check_fits_cluster(cluster, par);
+  try {
+    check_cluster_size(cluster, par.npus());
+  } catch (const InputError& e) {  // say which degrees made the count
+    throw InputError(fmt::format("parallelism: tp x pp x dp x cp = {} x {} x {} x {} = {} NPUs: {}",
+                                 par.tp, par.pp, par.dp, par.cp, par.npus(), e.what()));
+  }
   auto graph_ptr = std::make_shared<const TrainingGraph>(build_training_graph(model, par));
   const TrainingGraph& graph = *graph_ptr;
 

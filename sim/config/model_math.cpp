@@ -122,4 +122,19 @@ double training_flops_per_token(const ModelSpec& m, Recompute recompute) {
   return 3.0 * forward;
 }
 
+const char* to_string(Recompute recompute) {
+  switch (recompute) {
+    case Recompute::none: return "none";
+    case Recompute::selective: return "selective";
+    case Recompute::full: return "full";
+  }
+  return "?";
+}
+
+std::optional<Recompute> parse_recompute(std::string_view text) {
+  for (Recompute r : {Recompute::none, Recompute::selective, Recompute::full})
+    if (text == to_string(r)) return r;
+  return std::nullopt;
+}
+
 }  // namespace npusim

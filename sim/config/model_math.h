@@ -3,6 +3,8 @@
 // their sources: docs/models.md.
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 #include "sim/config/model_config.h"
 
@@ -38,6 +40,10 @@ struct ParamCount {
 
 /// Activation recomputation in the backward pass.
 enum class Recompute { none, selective, full };
+
+[[nodiscard]] const char* to_string(Recompute recompute);
+/// "none", "selective" or "full"; nullopt otherwise.
+[[nodiscard]] std::optional<Recompute> parse_recompute(std::string_view text);
 
 /// Training FLOPs per token (forward + backward, backward = 2 x forward):
 ///   none:      3 x forward

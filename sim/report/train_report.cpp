@@ -5,26 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "sim/base/units.h"
+
 namespace npusim {
 namespace {
-
-std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / (1024.0 * 1024 * 1024)); }
-
-std::string duration(double s) {
-  if (!std::isfinite(s)) return "never (failures outpace progress)";
-  if (s >= 2 * 86400) return fmt::format("{:.1f} days", s / 86400);
-  if (s >= 2 * 3600) return fmt::format("{:.1f} h", s / 3600);
-  if (s >= 120) return fmt::format("{:.1f} min", s / 60);
-  if (s >= 1) return fmt::format("{:.3f} s", s);
-  return fmt::format("{:.3f} ms", s * 1e3);
-}
-
-std::string energy(double j) {
-  if (j >= 1e9) return fmt::format("{:.2f} GJ", j / 1e9);
-  if (j >= 1e6) return fmt::format("{:.2f} MJ", j / 1e6);
-  if (j >= 1e3) return fmt::format("{:.2f} kJ", j / 1e3);
-  return fmt::format("{:.2f} J", j);
-}
 
 /// Breakdown entries in a fixed order: (key, seconds).
 std::vector<std::pair<std::string, double>> breakdown_items(const StepBreakdown& b) {
@@ -39,15 +23,6 @@ std::vector<std::pair<std::string, double>> breakdown_items(const StepBreakdown&
   return items;
 }
 
-const char* recompute_name(Recompute r) {
-  switch (r) {
-    case Recompute::none: return "none";
-    case Recompute::selective: return "selective";
-    case Recompute::full: return "full";
-  }
-  return "?";
-}
-
 }  // namespace
 
 void write_train_summary(std::ostream& out, const TrainResult& r) {
@@ -58,14 +33,14 @@ void write_train_summary(std::ostream& out, const TrainResult& r) {
       "({} micro-batches), ZeRO-{}, recompute {}{}\n",
       p.tp, p.pp, p.dp, p.cp, p.ep, to_string(p.schedule),
       p.vpp > 1 ? fmt::format(" vpp {}", p.vpp) : "", p.micro_batch, p.global_batch,
-      p.micro_batches(), p.zero_stage, recompute_name(p.recompute), p.sp ? ", sp" : "");
+      p.micro_batches(), p.zero_stage, to_string(p.recompute), p.sp ? ", sp" : "");
   out << fmt::format("step       {}   {:.4g} tokens/s   {:.1f} TFLOP/s per NPU   MFU {:.1f}%   HFU {:.1f}%\n",
-                     duration(r.step_time_s), r.tokens_per_s, r.tflops_per_npu, 100 * r.mfu,
+                     format_duration(r.step_time_s), r.tokens_per_s, r.tflops_per_npu, 100 * r.mfu,
                      100 * r.hfu);
   std::string parts;
   for (const auto& [name, s] : breakdown_items(r.engine.breakdown)) {
     if (s <= 0) continue;
-    parts += fmt::format("{}{} {} ({:.1f}%)", parts.empty() ? "" : ", ", name, duration(s),
+    parts += fmt::format("{}{} {} ({:.1f}%)", parts.empty() ? "" : ", ", name, format_duration(s),
                          100 * s / r.step_time_s);
   }
   out << "breakdown  " << parts << "  (mean over ranks)\n";
@@ -73,18 +48,18 @@ void write_train_summary(std::ostream& out, const TrainResult& r) {
   out << fmt::format(
       "memory     weights {} + gradients {} + optimizer {} + activations {} + buffers {} = {} "
       "of {} per NPU (stage {}): {}\n",
-      gib(static_cast<double>(m.weights)), gib(static_cast<double>(m.gradients)),
-      gib(static_cast<double>(m.optimizer)), gib(static_cast<double>(m.activations)),
-      gib(static_cast<double>(m.buffers)), gib(static_cast<double>(m.total)),
-      gib(static_cast<double>(m.capacity)), m.stage, m.fits ? "fits" : "DOES NOT FIT (out of memory)");
+      format_gib(static_cast<double>(m.weights)), format_gib(static_cast<double>(m.gradients)),
+      format_gib(static_cast<double>(m.optimizer)), format_gib(static_cast<double>(m.activations)),
+      format_gib(static_cast<double>(m.buffers)), format_gib(static_cast<double>(m.total)),
+      format_gib(static_cast<double>(m.capacity)), m.stage, m.fits ? "fits" : "DOES NOT FIT (out of memory)");
   out << fmt::format("energy     {} per step ({:.0f} W per NPU incl. host share, PUE applied), "
                      "{:.4g} J/token\n",
-                     energy(r.energy_per_step_j), r.power_per_npu_w, r.joules_per_token);
+                     format_energy(r.energy_per_step_j), r.power_per_npu_w, r.joules_per_token);
   const TimeToTrain& t = r.time_to_train;
   out << fmt::format("to train   {:.4g} tokens = {:.4g} steps: {} failure-free; expected {} "
                      "(checkpoint every {}, {:.1f} failures), {:.4g} kWh\n",
-                     r.tokens, r.steps, duration(t.compute_s), duration(t.expected_s),
-                     duration(t.checkpoint_interval_s), t.expected_failures, r.energy_to_train_kwh);
+                     r.tokens, r.steps, format_duration(t.compute_s), format_duration(t.expected_s),
+                     format_duration(t.checkpoint_interval_s), t.expected_failures, r.energy_to_train_kwh);
   const KernelCostStats& c = r.cost_stats;
   out << fmt::format("pricing    {} kernel specs: {} simulated on the chip model, {} from the "
                      "disk cache, {} roofline{}\n",
@@ -118,7 +93,7 @@ nlohmann::json train_result_json(const TrainResult& r) {
       {"npus", r.npus},
       {"parallelism",
        {{"tp", p.tp}, {"pp", p.pp}, {"dp", p.dp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp},
-        {"sp", p.sp}, {"zero_stage", p.zero_stage}, {"recompute", recompute_name(p.recompute)},
+        {"sp", p.sp}, {"zero_stage", p.zero_stage}, {"recompute", to_string(p.recompute)},
         {"schedule", to_string(p.schedule)}, {"micro_batch", p.micro_batch},
         {"global_batch", p.global_batch}, {"micro_batches", p.micro_batches()},
         {"overlap_grad_reduce", p.overlap_grad_reduce}, {"overlap_tp_comm", p.overlap_tp_comm},
@@ -181,7 +156,7 @@ std::string train_csv_row(const TrainResult& r) {
   std::string row = fmt::format(
       "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{},{},{:.9g},{:.9g},{:.9g}",
       r.model, r.cluster, r.chip, r.npus, p.tp, p.pp, p.dp, p.cp, p.ep, p.vpp, p.sp ? 1 : 0,
-      p.zero_stage, recompute_name(p.recompute), to_string(p.schedule), p.micro_batch,
+      p.zero_stage, to_string(p.recompute), to_string(p.schedule), p.micro_batch,
       p.global_batch, r.step_time_s, r.tokens_per_s, r.tflops_per_npu, r.mfu, r.hfu,
       r.memory.total, r.memory.fits ? 1 : 0, r.time_to_train.expected_s, r.energy_per_step_j,
       r.energy_to_train_kwh);

@@ -1,5 +1,6 @@
 // `npusim train` through the real executable: outputs, result keys, bad input.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -71,8 +72,41 @@ TEST_CASE("train rejects impossible parallelism with exit status 2") {
   expect_bad_input(base + "--pp 2 --vpp 2 --global-batch 4", "parallelism: --vpp > 1 needs --schedule 1f1b-interleaved");
   expect_bad_input(base + "--pp 2 --vpp 2 --schedule 1f1b-interleaved --global-batch 3",
                    "parallelism: interleaved 1F1B needs the micro-batches (3)");
+  expect_bad_input(base + "--search --global-batch 8", "--search needs --npus N");
+  expect_bad_input(base + "--search --npus 8", "--search needs --global-batch");
+  expect_bad_input(base + "--search --npus 8 --global-batch 8 --objective cost", "--objective 'cost'");
+  expect_bad_input(base + "--search --npus 8 --global-batch 8 --timeline t.json", "--timeline is for one run");
+  expect_bad_input(base + "--search --npus 12 --global-batch 8", "cluster atlas-a2-cluster: 12 NPUs is not a whole number of nodes");
   expect_bad_input("train --cluster atlas900-pod --model llama2-7b --roofline --cost-cache none",
                    "model 'llama2-7b' trains in bf16");
+}
+
+TEST_CASE("train --search lists the best configurations and why the others fail") {
+  const auto json = temp_path("search.json");
+  const auto csv = temp_path("search.csv");
+  const Outcome o = run_npusim(
+      "train --cluster atlas-a2-cluster --model llama2-7b --set model.layers=4 --search --npus 16 "
+      "--global-batch 16 --top 3 --roofline --cost-cache none --json " + json.string() + " --csv " +
+      csv.string());
+  INFO(o.out);
+  REQUIRE(o.status == 0);
+  CHECK(o.out.find("best by step time") != std::string::npos);
+  CHECK(o.out.find("fail a parallelism constraint") != std::string::npos);
+  const auto j = nlohmann::json::parse(read_file(json));
+  CHECK(j["objective"] == "time");
+  size_t ok = 0;
+  double previous = 0;
+  for (const auto& c : j["candidates"]) {
+    if (c["status"] != "ok") continue;
+    const double t = c["result"]["step_time_s"].get<double>();
+    CHECK(t >= previous);  // ranked
+    previous = t;
+    ++ok;
+  }
+  CHECK(ok > 3);
+  // The CSV has a header and one row per simulated candidate.
+  const std::string table = read_file(csv);
+  CHECK(static_cast<size_t>(std::count(table.begin(), table.end(), '\n')) == ok + 1);
 }
 
 TEST_CASE("a model too big for the NPU is an out-of-memory verdict, not an error") {
