@@ -28,5 +28,6 @@ void add_system_command(CLI::App& app, CommandAction& action);
 void add_model_command(CLI::App& app, CommandAction& action);
 void add_cluster_command(CLI::App& app, CommandAction& action);
 void add_train_command(CLI::App& app, CommandAction& action);
+void add_sched_command(CLI::App& app, CommandAction& action);
 
 }  // namespace npusim
