@@ -3,7 +3,8 @@
 # npusim builds with, if any is missing, and configures + builds a build folder.
 
 NPUSIM_PACKAGES=(cmake ninja-build g++ pkg-config libsystemc-dev libboost-dev libfmt-dev
-                 libcli11-dev catch2 libyaml-cpp-dev nlohmann-json3-dev)
+                 libcli11-dev catch2 libyaml-cpp-dev nlohmann-json3-dev protobuf-compiler
+                 libprotobuf-dev)
 
 npusim_install_packages() {
   local missing=()

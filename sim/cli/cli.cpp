@@ -36,6 +36,7 @@ int run_cli(int argc, char** argv) {
   add_model_command(app, action);
   add_cluster_command(app, action);
   add_train_command(app, action);
+  add_replay_command(app, action);
   add_sched_command(app, action);
 
   try {

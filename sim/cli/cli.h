@@ -28,6 +28,7 @@ void add_system_command(CLI::App& app, CommandAction& action);
 void add_model_command(CLI::App& app, CommandAction& action);
 void add_cluster_command(CLI::App& app, CommandAction& action);
 void add_train_command(CLI::App& app, CommandAction& action);
+void add_replay_command(CLI::App& app, CommandAction& action);
 void add_sched_command(CLI::App& app, CommandAction& action);
 
 }  // namespace npusim

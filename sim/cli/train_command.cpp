@@ -20,6 +20,9 @@
 #include "sim/report/chip_report.h"
 #include "sim/report/search_report.h"
 #include "sim/report/train_report.h"
+#include "sim/workload/chakra.h"
+#include "sim/workload/graph_format.h"
+#include "sim/workload/train_export.h"
 
 namespace npusim {
 namespace {
@@ -44,6 +47,7 @@ struct TrainArgs {
   double checkpoint_gbps_per_node = 2;
   std::string cost_cache = "default";
   std::string json, csv, timeline;
+  std::string emit_graph, emit_chakra;  ///< write the graph that ran (docs/workload-format.md)
   bool quiet = false;
   // --search
   bool search = false;
@@ -178,6 +182,12 @@ int train_run(TrainArgs& a) {
     write_train_timeline(text, result);
     write_file_atomically(a.timeline, text.str());
   }
+  if (!a.emit_graph.empty() || !a.emit_chakra.empty()) {
+    const ReplayGraph graph =
+        export_training_graph(result, cluster.npus_per_node(), options.engine.algorithm, costs);
+    if (!a.emit_graph.empty()) write_workload_graph(graph, a.emit_graph);
+    if (!a.emit_chakra.empty()) write_chakra(graph, a.emit_chakra, result.model);
+  }
   return kExitOk;
 }
 
@@ -256,6 +266,11 @@ void add_train_command(CLI::App& app, CommandAction& action) {
   train->add_option("--json", a->json, "Write the full result as JSON (keys in docs/results.md)");
   train->add_option("--csv", a->csv, "Append one CSV row (header written if the file is new)");
   train->add_option("--timeline", a->timeline, "Write a Chrome/Perfetto trace of the step");
+  train->add_option("--emit-graph", a->emit_graph,
+                    "Write the graph that ran as an npusim workload graph into this folder\n"
+                    "(replay with `npusim replay --graph DIR`)");
+  train->add_option("--emit-chakra", a->emit_chakra,
+                    "Write the graph that ran as Chakra ET files <model>.<rank>.et into this folder");
   train->add_flag("-q,--quiet", a->quiet, "No summary on stdout");
   train->add_flag("--search", a->search,
                   "Search tp x pp x dp x micro-batch x recompute on --npus NPUs for the best\n"
