@@ -572,8 +572,9 @@ ChakraTrace read_chakra(const std::string& path, const ChakraReadOptions& option
                                  files.size() - 1));
   }
   trace.graph.npus = npus;
-  if (files.size() == 1 && npus > 1) {
-    // Symmetric ranks: copies of the one rank on NPUs 1..N-1.
+  if (files.size() == 1 && npus > 1 && meta_npus == 0) {
+    // A single-rank trace on N NPUs (--ranks): copies of the one rank on NPUs 1..N-1. (An
+    // npusim export names its size in the metadata; its other ranks stay symmetric copies.)
     const ReplayRank base = trace.graph.ranks[0];
     const size_t base_pending = pending.size();
     for (uint32_t npu = 1; npu < npus; ++npu) {

@@ -41,7 +41,8 @@ TEST_CASE("npusim replay --chakra: summary, warnings and --json nodes_by_type") 
 
 TEST_CASE("train --emit-graph and --emit-chakra replay to the train run's step time") {
   for (const std::string par : {"--tp 2 --pp 2 --dp 2", "--tp 8 --pp 2 --dp 2 --global-batch 8",
-                                "--tp 2 --pp 2 --dp 2 --full"}) {
+                                "--tp 2 --pp 2 --dp 2 --full",
+                                "--tp 8 --dp 2 --global-batch 8" /* one stage: one file */}) {
     const auto dir = temp_path("emit");
     std::filesystem::remove_all(dir);
     const auto train_json = temp_path("train.json");
