@@ -4,7 +4,8 @@
 
 NPUSIM_PACKAGES=(cmake ninja-build g++ pkg-config libsystemc-dev libboost-dev libfmt-dev
                  libcli11-dev catch2 libyaml-cpp-dev nlohmann-json3-dev protobuf-compiler
-                 libprotobuf-dev)
+                 libprotobuf-dev
+                 python3-matplotlib)  # scripts/plot_sweep.py
 
 npusim_install_packages() {
   local missing=()

@@ -17,7 +17,7 @@ if [[ ${1:-} == --sanitize ]]; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   # The validation cases run the unit-tested code paths at full size: minutes under ASan for
   # no new coverage, so the sanitizer pass skips them.
-  ctest_args=(-E '^test_validation')
+  ctest_args=(-E '^test_validation' -LE slurm)  # the Slurm test installs and starts daemons: minutes
 elif [[ -n ${1:-} ]]; then
   echo "usage: scripts/test.sh [--sanitize]" >&2
   exit 2

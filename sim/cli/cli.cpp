@@ -38,6 +38,7 @@ int run_cli(int argc, char** argv) {
   add_train_command(app, action);
   add_replay_command(app, action);
   add_sched_command(app, action);
+  add_sweep_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -30,5 +30,6 @@ void add_cluster_command(CLI::App& app, CommandAction& action);
 void add_train_command(CLI::App& app, CommandAction& action);
 void add_replay_command(CLI::App& app, CommandAction& action);
 void add_sched_command(CLI::App& app, CommandAction& action);
+void add_sweep_command(CLI::App& app, CommandAction& action);
 
 }  // namespace npusim
