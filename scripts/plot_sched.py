@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Plots `npusim sched` results per policy: the CDF of job completion times and the
 utilisation over time (docs/fleet.md).
 
