@@ -42,6 +42,38 @@ uint32_t ReplayGraph::label_index(std::string text) {
   return static_cast<uint32_t>(labels.size() - 1);
 }
 
+uint32_t node_on_dependency_cycle(const ReplayRank& rank) {
+  // Kahn's algorithm; nodes it cannot order depend, directly or not, on a cycle.
+  const auto n = static_cast<uint32_t>(rank.nodes.size());
+  std::vector<uint32_t> indegree(n, 0);
+  std::vector<std::vector<uint32_t>> out(n);
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t d : rank.nodes[i].deps) {
+      out[d].push_back(i);
+      ++indegree[i];
+    }
+  std::vector<uint32_t> queue;
+  for (uint32_t i = 0; i < n; ++i)
+    if (indegree[i] == 0) queue.push_back(i);
+  for (size_t q = 0; q < queue.size(); ++q)
+    for (uint32_t j : out[queue[q]])
+      if (--indegree[j] == 0) queue.push_back(j);
+  if (queue.size() == n) return kNoIndex;
+  uint32_t on_cycle = 0;
+  while (indegree[on_cycle] == 0) ++on_cycle;
+  // Walk back along unresolved dependencies until a node repeats: it is on a cycle.
+  std::vector<uint8_t> seen(n, 0);
+  while (!seen[on_cycle]) {
+    seen[on_cycle] = 1;
+    for (uint32_t d : rank.nodes[on_cycle].deps)
+      if (indegree[d] > 0) {
+        on_cycle = d;
+        break;
+      }
+  }
+  return on_cycle;
+}
+
 uint64_t ReplayGraph::node_count() const {
   uint64_t n = 0;
   for (const ReplayRank& r : ranks) n += r.nodes.size();

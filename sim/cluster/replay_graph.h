@@ -61,6 +61,9 @@ struct ReplayRank {
   std::vector<ReplayNode> nodes;
 };
 
+/// A node of `rank` that lies on a cycle of its dependencies, or kNoIndex if they form a DAG.
+[[nodiscard]] uint32_t node_on_dependency_cycle(const ReplayRank& rank);
+
 struct ReplayGraph {
   uint32_t npus = 0;  ///< NPUs of the job (groups may name NPUs that are not replayed)
   std::vector<ReplayRank> ranks;  ///< replayed ranks, by ascending NPU

@@ -394,37 +394,9 @@ void parse_rank(std::string_view bytes, const std::string& source, uint32_t npu,
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
   }
-  {
-    std::vector<uint32_t> indegree(n, 0);
-    std::vector<std::vector<uint32_t>> out(n);
-    for (uint32_t i = 0; i < n; ++i)
-      for (uint32_t d : rank.nodes[i].deps) {
-        out[d].push_back(i);
-        ++indegree[i];
-      }
-    std::vector<uint32_t> queue;
-    for (uint32_t i = 0; i < n; ++i)
-      if (indegree[i] == 0) queue.push_back(i);
-    for (size_t q = 0; q < queue.size(); ++q)
-      for (uint32_t j : out[queue[q]])
-        if (--indegree[j] == 0) queue.push_back(j);
-    if (queue.size() != n) {
-      uint32_t on_cycle = 0;
-      while (indegree[on_cycle] == 0) ++on_cycle;
-      // Walk back along unresolved dependencies until a node repeats: it is on a cycle.
-      std::vector<uint8_t> seen(n, 0);
-      while (!seen[on_cycle]) {
-        seen[on_cycle] = 1;
-        for (uint32_t d : rank.nodes[on_cycle].deps)
-          if (indegree[d] > 0) {
-            on_cycle = d;
-            break;
-          }
-      }
-      throw InputError(fmt::format("{}: node {}: data dependencies form a cycle through this node "
-                                   "(expected a DAG)", source, rank.nodes[on_cycle].id));
-    }
-  }
+  if (const uint32_t on_cycle = node_on_dependency_cycle(rank); on_cycle != kNoIndex)
+    throw InputError(fmt::format("{}: node {}: data dependencies form a cycle through this node "
+                                 "(expected a DAG)", source, rank.nodes[on_cycle].id));
 
   // Control dependencies of real traces encode op nesting and may be odd: count, do not fail.
   {

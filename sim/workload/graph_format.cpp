@@ -97,29 +97,6 @@ std::string read_text(const fs::path& p) {
   return t.str();
 }
 
-/// InputError unless the deps of `rank` form a DAG.
-void check_acyclic(const ReplayRank& rank, const std::string& file) {
-  const auto n = static_cast<uint32_t>(rank.nodes.size());
-  std::vector<uint32_t> indegree(n, 0);
-  std::vector<std::vector<uint32_t>> out(n);
-  for (uint32_t i = 0; i < n; ++i)
-    for (uint32_t d : rank.nodes[i].deps) {
-      out[d].push_back(i);
-      ++indegree[i];
-    }
-  std::vector<uint32_t> queue;
-  for (uint32_t i = 0; i < n; ++i)
-    if (indegree[i] == 0) queue.push_back(i);
-  for (size_t q = 0; q < queue.size(); ++q)
-    for (uint32_t j : out[queue[q]])
-      if (--indegree[j] == 0) queue.push_back(j);
-  if (queue.size() == n) return;
-  uint32_t i = 0;
-  while (indegree[i] == 0) ++i;
-  throw InputError(fmt::format("{}: node {}: dependencies form a cycle through this node "
-                               "(expected a DAG)", file, rank.nodes[i].id));
-}
-
 }  // namespace
 
 void write_workload_graph(const ReplayGraph& g, const std::string& dir) {
@@ -291,7 +268,9 @@ ReplayGraph read_workload_graph(const std::string& dir) {
           rank.nodes[i].deps.push_back(it->second);
         }
       }
-      check_acyclic(rank, file);
+      if (const uint32_t on_cycle = node_on_dependency_cycle(rank); on_cycle != kNoIndex)
+        throw InputError(fmt::format("{}: node {}: dependencies form a cycle through this node "
+                                     "(expected a DAG)", file, rank.nodes[on_cycle].id));
       g.ranks.push_back(std::move(rank));
     }
   } catch (const json::exception& e) {
