@@ -10,9 +10,10 @@ namespace npusim {
 
 int run_cli(int argc, char** argv) {
   CLI::App app{
-      "npusim: a cycle-approximate simulator of Ascend-class NPUs.\n"
+      "npusim: a cycle-approximate simulator of Ascend-class NPUs and their clusters.\n"
       "Describe a chip in YAML (configs/chips), write or generate a kernel trace, replay it on\n"
-      "the SystemC chip model, and read cycles, utilisation, traffic, energy and a timeline.",
+      "the SystemC chip model, and read cycles, utilisation, traffic, energy and a timeline;\n"
+      "simulate training on a cluster, replay Chakra traces, sweep configs, schedule a fleet.",
       "npusim"};
   app.set_version_flag("--version", "npusim 0.1.0");
   app.require_subcommand(1);
@@ -23,6 +24,11 @@ int run_cli(int argc, char** argv) {
       "  npusim chip run --chip ascend910b --trace gemm.trace --json out.json\n"
       "  npusim chip run --chip ascend910b --kernel \"attention batch=1 heads=8 seq=1024 "
       "head_dim=128\"\n"
+      "  npusim train --cluster atlas-a2-cluster --model gpt3-175b --tp 8 --pp 16 --dp 64 "
+      "--global-batch 1536\n"
+      "  npusim replay --cluster atlas-a2-cluster --chakra trace.0.et --ranks 8\n"
+      "  npusim sweep configs/sweeps/smoke.yaml -j 2 --out sweeps/smoke\n"
+      "  npusim sched --cluster hetero-small --jobs workloads/jobs/mixed-models.csv --compare fifo,las\n"
       "  npusim regress tests/golden\n"
       "Run `npusim SUBCOMMAND --help` for the options of each.");
 
