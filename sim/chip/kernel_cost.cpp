@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
@@ -670,5 +671,16 @@ std::vector<std::pair<std::string, std::string>> KernelCostCache::roofline_specs
 }
 
 const std::string& KernelCostCache::disk_path() const { return impl_->path; }
+
+std::string cost_cache_folder(const std::string& option) {
+  std::string dir;
+  if (option == "none") return dir;
+  if (option != "default") dir = option;
+  else if (const char* env = std::getenv("NPUSIM_COST_CACHE")) dir = env;
+  else if (const char* xdg = std::getenv("XDG_CACHE_HOME")) dir = std::string(xdg) + "/npusim/costs";
+  else if (const char* home = std::getenv("HOME")) dir = std::string(home) + "/.cache/npusim/costs";
+  if (!dir.empty()) std::filesystem::create_directories(dir);
+  return dir;
+}
 
 }  // namespace npusim

@@ -44,6 +44,11 @@ struct KernelCostOptions {
   bool simulate = true;  ///< false: every kernel priced by roofline (flagged)
 };
 
+/// The disk cache folder of a `--cost-cache` option: "none" -> "" (memory only), a folder as
+/// given, "default" -> $NPUSIM_COST_CACHE, else $XDG_CACHE_HOME/npusim/costs, else
+/// ~/.cache/npusim/costs. The folder is created.
+[[nodiscard]] std::string cost_cache_folder(const std::string& option);
+
 class KernelCostCache {
  public:
   KernelCostCache(const ChipConfig& chip, KernelCostOptions options = {});

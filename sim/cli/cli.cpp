@@ -8,6 +8,11 @@
 
 namespace npusim {
 
+CollectiveAlgo collective_algo_option(const std::string& text) {
+  if (const auto algo = parse_collective_algo(text)) return *algo;
+  throw InputError("--algorithm '" + text + "' (expected auto, ring, tree, hd, hierarchical or direct)");
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App app{
       "npusim: a cycle-approximate simulator of Ascend-class NPUs and their clusters.\n"

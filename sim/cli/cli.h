@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/cluster/collective.h"
+
 namespace CLI {
 class App;
 }
@@ -17,6 +19,9 @@ int run_cli(int argc, char** argv);
 
 /// What a subcommand does once the command line is parsed; returns the exit status.
 using CommandAction = std::function<int()>;
+
+/// The value of an `--algorithm` option (parse_collective_algo), InputError if unknown.
+[[nodiscard]] CollectiveAlgo collective_algo_option(const std::string& text);
 
 // Each subcommand family registers itself on the app and stores its action in `action`.
 void add_config_commands(CLI::App& app, CommandAction& action);

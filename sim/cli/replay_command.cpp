@@ -32,21 +32,10 @@ struct ReplayArgs {
   bool quiet = false;
 };
 
-std::string cost_cache_dir(const std::string& option) {
-  if (option == "none") return "";
-  if (option != "default") return option;
-  if (const char* env = std::getenv("NPUSIM_COST_CACHE")) return env;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME")) return std::string(xdg) + "/npusim/costs";
-  if (const char* home = std::getenv("HOME")) return std::string(home) + "/.cache/npusim/costs";
-  return "";
-}
-
 int replay_run(const ReplayArgs& a) {
   if (a.graph.empty() == a.chakra.empty())
     throw InputError("replay: give exactly one of --graph DIR and --chakra DIR|FILE");
-  const auto algorithm = parse_collective_algo(a.algorithm);
-  if (!algorithm)
-    throw InputError("--algorithm '" + a.algorithm + "' (expected auto, ring, tree, hd, hierarchical or direct)");
+  const CollectiveAlgo algorithm = collective_algo_option(a.algorithm);
   const ClusterConfig cluster = load_cluster(a.cluster, a.overrides);
   if (a.ranks > cluster.max_npus)
     throw InputError(fmt::format("the workload has {} ranks, more than cluster '{}' has ({})",
@@ -83,14 +72,13 @@ int replay_run(const ReplayArgs& a) {
   setup.ideal_network = a.ideal_network;
   setup.reprice = a.reprice;
   setup.engine.no_resource_limits = a.no_resource_limits;
-  setup.engine.algorithm = *algorithm;
+  setup.engine.algorithm = algorithm;
   setup.engine.keep_records = !a.timeline.empty();
   std::unique_ptr<KernelCostCache> costs;
   if (a.reprice) {
     KernelCostOptions cost_options;
     cost_options.simulate = !a.roofline;
-    cost_options.disk_dir = cost_cache_dir(a.cost_cache);
-    if (!cost_options.disk_dir.empty()) std::filesystem::create_directories(cost_options.disk_dir);
+    cost_options.disk_dir = cost_cache_folder(a.cost_cache);
     costs = std::make_unique<KernelCostCache>(npu_chip(cluster), cost_options);
   }
   const ReplayResult result = replay_workload(std::move(graph), std::move(source), cluster, setup, costs.get());

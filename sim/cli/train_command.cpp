@@ -72,17 +72,6 @@ PipelineSchedule schedule_of(const std::string& text) {
                    " (expected gpipe, 1f1b or 1f1b-interleaved)");
 }
 
-/// Where kernel costs persist between runs: --cost-cache DIR, "none", or by default
-/// $NPUSIM_COST_CACHE, else $XDG_CACHE_HOME/npusim/costs, else ~/.cache/npusim/costs.
-std::string cost_cache_dir(const std::string& option) {
-  if (option == "none") return "";
-  if (option != "default") return option;
-  if (const char* env = std::getenv("NPUSIM_COST_CACHE")) return env;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME")) return std::string(xdg) + "/npusim/costs";
-  if (const char* home = std::getenv("HOME")) return std::string(home) + "/.cache/npusim/costs";
-  return "";
-}
-
 void write_csv(const std::string& path, const std::vector<const TrainResult*>& rows) {
   // Append a row to an existing table with the same columns; otherwise start one.
   std::string existing;
@@ -129,11 +118,7 @@ int train_run(TrainArgs& a) {
   if (a.attention != "flash" && a.attention != "unfused")
     throw InputError("--attention '" + a.attention + "' (expected flash or unfused)");
   options.par.flash_attention = a.attention == "flash";
-  const auto algorithm = parse_collective_algo(a.algorithm);
-  if (!algorithm)
-    throw InputError("--algorithm '" + a.algorithm +
-                     "' (expected auto, ring, tree, hd, hierarchical or direct)");
-  options.engine.algorithm = *algorithm;
+  options.engine.algorithm = collective_algo_option(a.algorithm);
   options.engine.full = a.full;
   options.engine.keep_records = !a.timeline.empty();
   options.ideal_network = a.ideal_network;
@@ -168,8 +153,7 @@ int train_run(TrainArgs& a) {
 
   KernelCostOptions cost_options;
   cost_options.simulate = !a.roofline;
-  cost_options.disk_dir = cost_cache_dir(a.cost_cache);
-  if (!cost_options.disk_dir.empty()) std::filesystem::create_directories(cost_options.disk_dir);
+  cost_options.disk_dir = cost_cache_folder(a.cost_cache);
   KernelCostCache costs(npu_chip(cluster), cost_options);
 
   if (a.search) return search_run(a, model, cluster, options, costs);
