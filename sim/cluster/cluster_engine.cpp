@@ -227,18 +227,7 @@ class Engine {
     const uint64_t key = (uint64_t{from.stage} * par_.pp + to.stage) * 4 + 3 + (1ULL << 40);
     auto it = sibling_cache_.find(key);
     if (it != sibling_cache_.end()) return it->second;
-    std::vector<std::vector<uint32_t>> pairs;
-    RankCoord a = from, b = to;
-    for (a.dp = 0; a.dp < par_.dp; ++a.dp)
-      for (a.cp = 0; a.cp < par_.cp; ++a.cp)
-        for (a.tp = 0; a.tp < par_.tp; ++a.tp) {
-          if (a.dp == from.dp && a.cp == from.cp && a.tp == from.tp) continue;
-          b.dp = a.dp;
-          b.cp = a.cp;
-          b.tp = a.tp;
-          pairs.push_back({layout_.npu(a), layout_.npu(b)});
-        }
-    return sibling_cache_.emplace(key, std::move(pairs)).first->second;
+    return sibling_cache_.emplace(key, layout_.sibling_transfers(from, to)).first->second;
   }
 
   void complete(uint32_t r, uint32_t index) {

@@ -68,4 +68,20 @@ std::vector<std::vector<uint32_t>> RankLayout::sibling_groups(GroupKind kind,
   return siblings;
 }
 
+std::vector<std::vector<uint32_t>> RankLayout::sibling_transfers(const RankCoord& from,
+                                                                 const RankCoord& to) const {
+  std::vector<std::vector<uint32_t>> pairs;
+  RankCoord a = from, b = to;
+  for (a.dp = 0; a.dp < par_.dp; ++a.dp)
+    for (a.cp = 0; a.cp < par_.cp; ++a.cp)
+      for (a.tp = 0; a.tp < par_.tp; ++a.tp) {
+        if (a.dp == from.dp && a.cp == from.cp && a.tp == from.tp) continue;
+        b.dp = a.dp;
+        b.cp = a.cp;
+        b.tp = a.tp;
+        pairs.push_back({npu(a), npu(b)});
+      }
+  return pairs;
+}
+
 }  // namespace npusim

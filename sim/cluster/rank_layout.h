@@ -39,6 +39,10 @@ class RankLayout {
   /// stands for with the group of `c`.
   [[nodiscard]] std::vector<std::vector<uint32_t>> sibling_groups(GroupKind kind,
                                                                   const RankCoord& c) const;
+  /// The same pipeline transfer from stage `from.stage` to `to.stage` between every other
+  /// (dp, cp, tp) position: {sender, receiver} pairs a symmetric simulation stands for.
+  [[nodiscard]] std::vector<std::vector<uint32_t>> sibling_transfers(const RankCoord& from,
+                                                                     const RankCoord& to) const;
 
  private:
   ParallelConfig par_;

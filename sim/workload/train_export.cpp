@@ -96,20 +96,8 @@ ReplayGraph export_training_graph(const TrainResult& result, uint32_t npus_per_n
           peer.stage = op.peer_stage;
           n.peer = layout.npu(peer);
           n.tag = op.peer_op;
-          if (!full && !same_node(rank.npu, n.peer)) {
-            std::vector<std::vector<uint32_t>> pairs;
-            RankCoord a = coord, b = peer;
-            for (a.dp = 0; a.dp < par.dp; ++a.dp)
-              for (a.cp = 0; a.cp < par.cp; ++a.cp)
-                for (a.tp = 0; a.tp < par.tp; ++a.tp) {
-                  if (a.dp == coord.dp && a.cp == coord.cp && a.tp == coord.tp) continue;
-                  b.dp = a.dp;
-                  b.cp = a.cp;
-                  b.tp = a.tp;
-                  pairs.push_back({layout.npu(a), layout.npu(b)});
-                }
-            n.copies = copy_set(pairs);
-          }
+          if (!full && !same_node(rank.npu, n.peer))
+            n.copies = copy_set(layout.sibling_transfers(coord, peer));
           break;
         }
         case OpType::recv: {
