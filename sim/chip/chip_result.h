@@ -27,7 +27,8 @@ struct ChipRunResult {
   std::string chip;
   std::string kernel;
   std::string trace_path;
-  double freq_mhz = 0;
+  double freq_mhz = 0;          ///< clock the cycles count at (the sustained clock if given)
+  double nominal_freq_mhz = 0;  ///< datasheet clock, when freq_mhz is a lower sustained clock
   uint64_t cycles = 0;
   double time_s = 0;
   double start_ps = 0;  ///< absolute simulation time the kernel started (timeline origin)

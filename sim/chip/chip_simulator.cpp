@@ -141,7 +141,8 @@ ChipRunResult ChipSimulator::run(const KernelTrace& trace, const ChipRunOptions&
   r.chip = chip_.name;
   r.kernel = trace.name;
   r.trace_path = trace.path;
-  r.freq_mhz = chip_.freq_mhz;
+  r.freq_mhz = chip_.clock_mhz();
+  r.nominal_freq_mhz = chip_.freq_mhz;
   r.start_ps = start_ps;
   double end_ps = start_ps;
   for (AiCore* core : used) end_ps = std::max(end_ps, core->stats().finish_ps);

@@ -173,7 +173,7 @@ void add_vector_op(Work& w, const ChipConfig& chip, double cores, const std::str
   const double flops_per_element = it != ops.end() ? it->second.flops_per_element : 1.0;
   const double bytes = elements * double(dtype_bytes(dtype, 1));
   w.vector_bytes += bytes;
-  w.vector_s += bytes / (bytes_per_cycle * chip.freq_mhz * 1e6 * cores);
+  w.vector_s += bytes / (bytes_per_cycle * chip.clock_mhz() * 1e6 * cores);
   w.flops += elements * flops_per_element;
 }
 
@@ -248,18 +248,18 @@ Work spec_work(const Spec& s, const ChipConfig& chip) {
 /// Cube peak for a dtype. A dtype the cube lacks is priced at the fastest supported type at
 /// least as wide (fp8 at the int8 rate), else the fastest of all; the note says so.
 double cube_peak(const ChipConfig& chip, DType t, std::string& note) {
-  double peak = chip.peak_flops(t);
+  double peak = chip.sustained_peak_flops(t);
   if (peak > 0) return peak;
   DType best = t;
   for (const auto& [dt, k] : chip.core.cube.k_per_cycle)
-    if (dtype_bits(dt) >= dtype_bits(t) && chip.peak_flops(dt) > peak) {
-      peak = chip.peak_flops(dt);
+    if (dtype_bits(dt) >= dtype_bits(t) && chip.sustained_peak_flops(dt) > peak) {
+      peak = chip.sustained_peak_flops(dt);
       best = dt;
     }
   if (peak <= 0)
     for (const auto& [dt, k] : chip.core.cube.k_per_cycle)
-      if (chip.peak_flops(dt) > peak) {
-        peak = chip.peak_flops(dt);
+      if (chip.sustained_peak_flops(dt) > peak) {
+        peak = chip.sustained_peak_flops(dt);
         best = dt;
       }
   if (peak <= 0) throw InputError("chip " + chip.name + " has no cube dtype to price a roofline");

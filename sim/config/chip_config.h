@@ -127,7 +127,8 @@ struct ChipConfig {
   std::string description;
   std::string source_path;  ///< file it was loaded from
   bool split = false;       ///< arch: split (AIC + AIV) or coupled (aicore)
-  double freq_mhz = 0;
+  double freq_mhz = 0;             ///< nominal (boost) clock: peaks and MFU are quoted at it
+  double sustained_freq_mhz = 0;   ///< clock under sustained load; 0 = freq_mhz
   uint32_t dies = 1;
   uint32_t cube_cores = 0;    ///< per die: aicore (coupled) or aic (split)
   uint32_t vector_cores = 0;  ///< per die: aiv (split), 0 on coupled chips
@@ -138,11 +139,20 @@ struct ChipConfig {
   DieLinkConfig die_link;
   EnergyConfig energy;
 
-  [[nodiscard]] double cycle_ps() const { return 1e6 / freq_mhz; }
+  /// Clock the model runs at: the sustained clock when the preset gives one.
+  [[nodiscard]] double clock_mhz() const {
+    return sustained_freq_mhz > 0 ? sustained_freq_mhz : freq_mhz;
+  }
+  [[nodiscard]] double cycle_ps() const { return 1e6 / clock_mhz(); }
   /// Cores of a kind on the whole chip (all dies).
   [[nodiscard]] uint32_t core_count(CoreKind k) const;
-  /// Peak cube throughput in FLOP/s for a dtype (0 if the cube does not support it).
+  /// Peak cube throughput in FLOP/s for a dtype at the nominal clock, as datasheets quote it
+  /// (0 if the cube does not support it).
   [[nodiscard]] double peak_flops(DType t) const;
+  /// The same peak at the clock the model runs at (clock_mhz).
+  [[nodiscard]] double sustained_peak_flops(DType t) const {
+    return peak_flops(t) * clock_mhz() / freq_mhz;
+  }
   /// Peak HBM bandwidth of the whole chip in bytes/s.
   [[nodiscard]] double peak_hbm_bytes_per_s() const { return hbm.bandwidth_gbps * 1e9 * dies; }
 };

@@ -146,7 +146,7 @@ void read_cores(const MapReader& m, ChipConfig& chip) {
 ChipConfig read_chip(const std::vector<Layer>& layers, Provenance* provenance) {
   const MapReader root =
       MapReader::root(layers,
-                      {"name", "description", "base", "arch", "freq_mhz", "dies", "cores", "core",
+                      {"name", "description", "base", "arch", "freq_mhz", "sustained_freq_mhz", "dies", "cores", "core",
                        "l2", "hbm", "noc", "die_link", "energy"},
                       provenance);
   ChipConfig chip;
@@ -158,6 +158,15 @@ ChipConfig read_chip(const std::vector<Layer>& layers, Provenance* provenance) {
                           " (expected coupled or split)");
   chip.split = arch == "split";
   chip.freq_mhz = root.number("freq_mhz", Bound::positive);
+  if (root.has("sustained_freq_mhz")) {
+    chip.sustained_freq_mhz = root.number("sustained_freq_mhz", Bound::positive);
+    if (chip.sustained_freq_mhz > chip.freq_mhz)
+      root.fail("sustained_freq_mhz",
+                "invalid value for 'sustained_freq_mhz': " + root.raw("sustained_freq_mhz") +
+                    " (expected at most freq_mhz = " + root.raw("freq_mhz") + ")");
+  } else {
+    root.record_default("sustained_freq_mhz", "freq_mhz (no sustained clock given)");
+  }
   chip.dies = root.u32("dies", 1);
   read_cores(root.map("cores", {"cube", "vector"}), chip);
   chip.core = read_core(root.map("core", {"queue_depth", "event_ids", "buffers_kib", "cube",

@@ -138,6 +138,7 @@ std::string write_chip_yaml(const ChipConfig& chip, const Provenance& provenance
   y.value("description", quoted(chip.description));
   y.value("arch", std::string(chip.split ? "split" : "coupled"));
   y.value("freq_mhz", chip.freq_mhz);
+  if (chip.sustained_freq_mhz > 0) y.value("sustained_freq_mhz", chip.sustained_freq_mhz);
   y.value("dies", chip.dies);
   y.open("cores");
   y.value("cube", chip.cube_cores);

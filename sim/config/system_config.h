@@ -109,7 +109,7 @@ struct SystemConfig {
     return chip.peak_hbm_bytes_per_s() / npus_per_chip;
   }
   /// One DMA engine's rate, bytes/s.
-  [[nodiscard]] double dma_bytes_per_s() const { return dma.bytes_per_cycle * chip.freq_mhz * 1e6; }
+  [[nodiscard]] double dma_bytes_per_s() const { return dma.bytes_per_cycle * chip.clock_mhz() * 1e6; }
   [[nodiscard]] const LinkTypeConfig& link(const std::string& type) const {
     return link_types.at(type);
   }

@@ -46,3 +46,18 @@ TEST_CASE("a long GM-to-UB stream on all vector cores: at least 85% of HBM peak,
   CHECK(fraction >= 0.85);
   CHECK(fraction <= 1.0 + 1e-9);
 }
+
+// Maximum achievable matmul FLOPS of an A100 SXM, measured by a brute-force shape search:
+// 271.2 TF BF16 at 1024x10240x5120 (stas00/ml-engineering, compute/accelerator/README.md).
+// The preset's sustained clock is derived from it (configs/chips/nvidia-a100.yaml); this
+// checks the model neither exceeds the measured ceiling nor falls far below it at that shape.
+TEST_CASE("A100 GEMM at the measured best shape: at most the measured 271.2 TF, at least 90% of it") {
+  const ChipConfig chip = load_chip("nvidia-a100");
+  ChipSimulator sim(chip);
+  const ChipRunResult r = sim.run(generate_kernel("gemm m=1024 n=10240 k=5120 dtype=bf16", chip));
+  INFO("A100 GEMM reaches " << r.achieved_tflops << " TF (" << 100 * r.achieved_tflops / r.peak_tflops
+                            << "% of the quoted peak)");
+  CHECK(r.achieved_tflops <= 271.2);
+  CHECK(r.achieved_tflops >= 0.90 * 271.2);
+  CHECK(r.peak_tflops == Approx(312).epsilon(0.01));
+}

@@ -142,6 +142,20 @@ TEST_CASE("peak FLOPs reproduce the sourced figures") {
   CHECK(load_chip("ascend910").peak_flops(DType::bf16) == 0);  // 910A has no bf16 cube
 }
 
+TEST_CASE("a sustained clock sets the simulated cycle but not the quoted peak") {
+  const ChipConfig b = load_chip("ascend910b");  // no sustained clock: it runs at freq_mhz
+  CHECK(b.clock_mhz() == b.freq_mhz);
+  CHECK(b.sustained_peak_flops(DType::fp16) == b.peak_flops(DType::fp16));
+
+  const ChipConfig a = load_chip("nvidia-a100");
+  REQUIRE(a.sustained_freq_mhz > 0);
+  REQUIRE(a.sustained_freq_mhz < a.freq_mhz);
+  CHECK(a.cycle_ps() == Approx(1e6 / a.sustained_freq_mhz));
+  CHECK(a.peak_flops(DType::fp16) == Approx(312e12).epsilon(0.01));  // MFU stays against 312
+  CHECK(a.sustained_peak_flops(DType::fp16) ==
+        Approx(a.peak_flops(DType::fp16) * a.sustained_freq_mhz / a.freq_mhz));
+}
+
 TEST_CASE("ascend910b GM latency adds up to the pypto 311 cycle read and 153 cycle write") {
   const ChipConfig c = load_chip("ascend910b");
   const double hbm_cycles = c.hbm.latency_ns * c.freq_mhz / 1000.0;
@@ -351,6 +365,10 @@ TEST_CASE("out-of-range values are rejected with the expected range") {
   };
   const std::vector<Case> cases = {
       {"freq_mhz: 0\n", "invalid value for 'freq_mhz': 0 (expected a number > 0)", 4},
+      {"sustained_freq_mhz: 0\n",
+       "invalid value for 'sustained_freq_mhz': 0 (expected a number > 0)", 4},
+      {"sustained_freq_mhz: 2000\n",
+       "invalid value for 'sustained_freq_mhz': 2000 (expected at most freq_mhz = 1850)", 4},
       {"hbm:\n  bandwidth_gbps: -1\n",
        "invalid value for 'hbm.bandwidth_gbps': -1 (expected a number > 0)", 5},
       {"core:\n  buffers_kib:\n    ub: 0\n",
