@@ -19,7 +19,7 @@ namespace npusim {
 
 /// Bump whenever the chip model or the generators change results: it is part of every disk
 /// key, so old cache files stop matching instead of serving stale numbers.
-inline constexpr const char* kKernelCostModelVersion = "npusim-chip-1";
+inline constexpr const char* kKernelCostModelVersion = "npusim-chip-2";
 
 struct KernelCost {
   double time_s = 0;      ///< kernel wall time on the chip
@@ -36,6 +36,7 @@ struct KernelCostStats {
   uint64_t disk_hits = 0;
   uint64_t simulated = 0;  ///< specs priced with the chip model (scaled ones count once)
   uint64_t roofline = 0;   ///< specs priced by the roofline
+  uint64_t chip_runs = 0;  ///< chip-model runs: a scaled spec needs two samples, shared ones run once
   double simulate_wall_s = 0;  ///< wall time spent generating and simulating traces
 };
 
