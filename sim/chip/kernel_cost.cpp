@@ -28,7 +28,8 @@ namespace {
 // GEMM: the scaled dimension is capped so the low sample has about this many MACs
 // (~0.05 s of simulation on a 910B); the high sample has twice that.
 constexpr double kGemmMacBudget = 8e9;
-constexpr uint64_t kGemmGranule = 256;  // capped m/n: whole 128- and 256-row base blocks
+constexpr uint64_t kGemmMinRounds = 2;  // base blocks per cube core in the low sample, at least
+constexpr uint64_t kGemmProbeK = 256;   // k of the probe that reads the generator's tiling
 // Streaming kernels: the low sample must move at least this many times the chip's L2, so
 // both samples are past the size where outputs can still sit in L2 at the end.
 constexpr double kL2Multiple = 2.0;
@@ -337,37 +338,42 @@ uint64_t attr_u64(const std::map<std::string, std::string>& attrs, const std::st
   }
 }
 
-/// Capped size of the scaled gemm dimension (`other` and `k` fixed): about kGemmMacBudget MACs,
-/// whole kGemmGranule blocks.
-uint64_t gemm_sample_size(uint64_t other, uint64_t k) {
-  return align_up(
-      std::max<uint64_t>(1, uint64_t(std::ceil(kGemmMacBudget / (double(other) * double(k))))),
-      kGemmGranule);
+/// Low-sample size of a gemm dimension cut into `blocks` of `block` (the other dimension has
+/// `other_blocks` blocks; `macs_per_unit` MACs per unit of the dimension): about
+/// kGemmMacBudget MACs, and whole rounds of base blocks on all `cores`, at least
+/// kGemmMinRounds of them. With fewer blocks than cores the generator would split them (the
+/// samples would run another tiling than the full kernel: measured 2x slow on an A100), and a
+/// last round that leaves cores idle runs with less memory contention than a full one
+/// (measured 11% off on a bandwidth-bound A100 gemm with n = 51200).
+uint64_t gemm_sample_size(uint64_t block, uint64_t other_blocks, double macs_per_unit,
+                          uint64_t cores) {
+  const uint64_t round_step = cores / std::gcd(cores, other_blocks);  // blocks per whole round
+  const uint64_t by_macs = uint64_t(std::ceil(kGemmMacBudget / macs_per_unit));
+  const uint64_t by_rounds = ceil_div(kGemmMinRounds * cores, other_blocks) * block;
+  return align_up(std::max(by_macs, by_rounds), block * round_step);
 }
 
 std::optional<ScalePlan> gemm_plan(const Spec& s, const ChipConfig& chip) {
   const uint64_t m = s.positive("m"), n = s.positive("n"), k = s.positive("k");
-  // Base blocks go to the cores in row-major order, so growing m adds rows of blocks and keeps
-  // which blocks run side by side (and share L2 lines) as in the full kernel; growing n
-  // changes it, and a fit along n was measured up to 4% fast (m=2048 n=6144 k=12288). So
-  // scale m when it is long enough, else n.
-  const bool along_n = double(m) < kFitFactor * double(gemm_sample_size(n, k));
-  const uint64_t full = along_n ? n : m, other = along_n ? m : n;
-  const uint64_t lo = gemm_sample_size(other, k);
-  if (double(full) < kFitFactor * double(lo)) return std::nullopt;
+  // The full kernel's tiling, from the generator: a probe with a shallow k is cheap to build.
+  const KernelTrace probe = generate_kernel(s.with({{"k", std::to_string(kGemmProbeK)}}), chip);
+  const uint64_t bm = attr_u64(probe.attrs, "base_m", 128), bn = attr_u64(probe.attrs, "base_n", 256);
+  const uint64_t cores = attr_u64(probe.attrs, "cores", cube_cores(chip));
+  const uint64_t lo = gemm_sample_size(bm, ceil_div(n, bn), double(n) * double(k), cores);
+  // Only m is scaled. Base blocks go to the cores in row-major order, so more rows of blocks
+  // keep which blocks run side by side (and share L2 lines) as in the full kernel; more
+  // columns change it, and fits along n were measured 3.5-4.3% fast on GPT-3 175B shapes
+  // (m = 2048, n = 6144, k = 12288) even with whole rounds. A gemm too short in m runs in full.
+  if (double(m) < kFitFactor * double(lo)) return std::nullopt;
   ScalePlan p;
-  p.param = along_n ? "n" : "m";
-  p.lo = s.with({{p.param, std::to_string(lo)}});
-  p.hi = s.with({{p.param, std::to_string(2 * lo)}});
+  p.param = "m";
+  p.lo = s.with({{"m", std::to_string(lo)}});
+  p.hi = s.with({{"m", std::to_string(2 * lo)}});
   p.n_lo = double(lo);
   p.n_hi = double(2 * lo);
-  p.n_full = double(full);
-  const uint64_t cores = cube_cores(chip);
-  p.rounds = [=](const std::map<std::string, std::string>& a, double v) {
-    const uint64_t bm = attr_u64(a, "base_m", 128), bn = attr_u64(a, "base_n", 256);
-    const uint64_t c = attr_u64(a, "cores", cores);
-    const uint64_t mm = along_n ? m : uint64_t(v), nn = along_n ? uint64_t(v) : n;
-    return double(ceil_div(ceil_div(mm, bm) * ceil_div(nn, bn), c));
+  p.n_full = double(m);
+  p.rounds = [=](const std::map<std::string, std::string>&, double v) {
+    return double(ceil_div(ceil_div(uint64_t(v), bm) * ceil_div(n, bn), cores));
   };
   return p;
 }

@@ -209,6 +209,7 @@ class GemmGenerator final : public KernelGenerator {
     std::vector<CoreBuilder> builders;
     for (uint32_t c = 0; c < cores; ++c) {
       builders.emplace_back(core_kind, c, chip.core.event_ids);
+      builders.back().reserve(ceil_div(estimate, cores));
       std::vector<Chunk> chunks;
       for (uint64_t b = c; b < blocks_m * blocks_n; b += cores) {
         const uint64_t mb = b / blocks_n, nb = b % blocks_n;

@@ -76,6 +76,8 @@ class CoreBuilder {
   void cross_set(Pipe pipe, uint32_t id);
   void cross_wait(Pipe pipe, uint32_t id);
 
+  /// Room for `instructions` more, so a large kernel's stream is not copied as it grows.
+  void reserve(uint64_t instructions) { stream_.instrs.reserve(stream_.instrs.size() + instructions); }
   [[nodiscard]] bool empty() const { return stream_.instrs.empty(); }
   [[nodiscard]] CoreStream take() { return std::move(stream_); }
   [[nodiscard]] CoreKind kind() const { return stream_.kind; }
