@@ -237,27 +237,41 @@ std::vector<Job> read_npusim(const Table& t) {
 
 // ---- importers ---------------------------------------------------------------------------
 
+/// Whole GPUs as virtual-NPU tenths (capped so the product cannot overflow).
+uint32_t whole_gpu_tenths(uint64_t gpus) {
+  return static_cast<uint32_t>(std::min<uint64_t>(gpus, 1'000'000)) * kTenthsPerNpu;
+}
+
+/// The job of a row with a GPU count and a run time in seconds (the Helios and Tiresias
+/// layouts); none, counted in `skipped`, for a row without GPUs or without run time.
+std::optional<Job> gpu_duration_job(const Table& t, const Table::Row& r, const std::string& gpu_col,
+                                    uint64_t& skipped) {
+  const uint64_t gpus = integer_field(t, r, gpu_col, 0, 0);
+  const double duration = number_field(t, r, "duration", false);
+  if (gpus == 0 || duration <= 0) {
+    ++skipped;
+    return std::nullopt;
+  }
+  Job j;
+  j.line = r.line;
+  j.id = t.get(r, "job_id");
+  j.tenths = whole_gpu_tenths(gpus);
+  j.duration_s = duration;
+  return j;
+}
+
 /// Helios (Hu et al., SC'21) cluster_log.csv: job_id, user, gpu_num, submit_time, duration (s),
 /// state; jobs without GPUs or with no run time are skipped.
 std::vector<Job> read_helios(const Table& t, uint64_t& skipped) {
   t.require({"job_id", "user", "gpu_num", "submit_time", "duration"}, "Helios cluster_log");
   std::vector<Job> jobs;
   for (const auto& r : t.rows) {
-    const uint64_t gpus = integer_field(t, r, "gpu_num", 0, 0);
-    const double duration = number_field(t, r, "duration", false);
-    if (gpus == 0 || duration <= 0) {
-      ++skipped;
-      continue;
-    }
-    Job j;
-    j.line = r.line;
-    j.id = t.get(r, "job_id");
-    j.user = t.get(r, "user").empty() ? "default" : t.get(r, "user");
-    j.submit_s = time_field(t, r, "submit_time");
-    j.tenths = static_cast<uint32_t>(std::min<uint64_t>(gpus, 1'000'000)) * kTenthsPerNpu;
-    j.duration_s = duration;
-    j.label = t.get(r, "state");
-    jobs.push_back(std::move(j));
+    std::optional<Job> j = gpu_duration_job(t, r, "gpu_num", skipped);
+    if (!j) continue;
+    j->user = t.get(r, "user").empty() ? "default" : t.get(r, "user");
+    j->submit_s = time_field(t, r, "submit_time");
+    j->label = t.get(r, "state");
+    jobs.push_back(std::move(*j));
   }
   return jobs;
 }
@@ -295,7 +309,7 @@ std::vector<Job> read_alibaba(const Table& t, uint64_t& skipped) {
     // the 0.1 virtual-NPU grain); multi-GPU pods take whole GPUs.
     j.tenths = gpus == 1 && milli < 1000
                    ? static_cast<uint32_t>(std::max<uint64_t>(1, (milli + 99) / 100))
-                   : static_cast<uint32_t>(std::min<uint64_t>(gpus, 1'000'000)) * kTenthsPerNpu;
+                   : whole_gpu_tenths(gpus);
     j.duration_s = deleted - scheduled;
     if (t.has("qos") && !t.get(r, "qos").empty()) j.user = t.get(r, "qos");
     if (t.has("gpu_spec")) j.label = t.get(r, "gpu_spec");
@@ -310,20 +324,11 @@ std::vector<Job> read_tiresias(const Table& t, uint64_t& skipped) {
   t.require({"job_id", "num_gpu", "submit_time", "duration"}, "Tiresias");
   std::vector<Job> jobs;
   for (const auto& r : t.rows) {
-    const uint64_t gpus = integer_field(t, r, "num_gpu", 0, 0);
-    const double duration = number_field(t, r, "duration", false);
-    if (gpus == 0 || duration <= 0) {
-      ++skipped;
-      continue;
-    }
-    Job j;
-    j.line = r.line;
-    j.id = t.get(r, "job_id");
-    j.submit_s = number_field(t, r, "submit_time", false);
-    j.tenths = static_cast<uint32_t>(std::min<uint64_t>(gpus, 1'000'000)) * kTenthsPerNpu;
-    j.duration_s = duration;
-    j.label = t.get(r, "model_name");
-    jobs.push_back(std::move(j));
+    std::optional<Job> j = gpu_duration_job(t, r, "num_gpu", skipped);
+    if (!j) continue;
+    j->submit_s = number_field(t, r, "submit_time", false);
+    j->label = t.get(r, "model_name");
+    jobs.push_back(std::move(*j));
   }
   return jobs;
 }
@@ -390,7 +395,7 @@ std::vector<Job> read_philly(const std::string& path, const std::string& text, u
       ++skipped;
       continue;
     }
-    j.tenths = static_cast<uint32_t>(std::min<uint64_t>(gpus, 1'000'000)) * kTenthsPerNpu;
+    j.tenths = whole_gpu_tenths(gpus);
     j.duration_s = run;
     jobs.push_back(std::move(j));
   }
