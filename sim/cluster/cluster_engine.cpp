@@ -212,9 +212,7 @@ class Engine {
   const std::vector<std::vector<uint32_t>>& copies(GroupKind kind, const RankCoord& c,
                                                    const std::vector<uint32_t>& members) {
     static const std::vector<std::vector<uint32_t>> none;
-    if (std::all_of(members.begin(), members.end(),
-                    [&](uint32_t m) { return net_.same_node(m, members.front()); }))
-      return none;
+    if (in_one_node(members, net_.npus_per_node())) return none;
     const uint64_t key = uint64_t{c.stage} * 4 + static_cast<uint64_t>(kind);
     auto it = sibling_cache_.find(key);
     if (it == sibling_cache_.end())

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cluster/rank_layout.h"
 #include "sim/cluster/sim_time.h"
 #include "sim/config/cluster_config.h"
 
@@ -44,7 +45,7 @@ class NetworkGraph {
   /// NPUs joined by the fastest fabric (a node, or a supernode).
   [[nodiscard]] uint32_t scale_up_domain() const { return scale_up_domain_; }
   [[nodiscard]] bool same_node(uint32_t a, uint32_t b) const {
-    return a / npus_per_node_ == b / npus_per_node_;
+    return npusim::same_node(a, b, npus_per_node_);
   }
   /// True if every pair of NPUs in a node has its own direct link (a full-mesh node, e.g.
   /// Atlas 800T A2): collectives inside the node then send to all peers at once.

@@ -22,6 +22,19 @@ struct RankCoord {
   uint32_t dp = 0;
 };
 
+/// NPU ids fill nodes in order, `per_node` to a node: whether `a` and `b` share one.
+[[nodiscard]] inline bool same_node(uint32_t a, uint32_t b, uint32_t per_node) {
+  return a / per_node == b / per_node;
+}
+
+/// Whether every NPU of `members` sits in the first one's node. A group in one node needs no
+/// sibling copies in symmetric mode: a node's links are private to its NPUs.
+[[nodiscard]] inline bool in_one_node(const std::vector<uint32_t>& members, uint32_t per_node) {
+  for (uint32_t m : members)
+    if (!same_node(m, members.front(), per_node)) return false;
+  return true;
+}
+
 class RankLayout {
  public:
   explicit RankLayout(const ParallelConfig& par) : par_(par) {}

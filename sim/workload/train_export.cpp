@@ -14,7 +14,6 @@ ReplayGraph export_training_graph(const TrainResult& result, uint32_t npus_per_n
   const RankLayout layout(par);
   const bool full = result.engine.ranks.size() == result.npus;
   const uint32_t per_node = std::max<uint32_t>(1, npus_per_node);
-  auto same_node = [per_node](uint32_t a, uint32_t b) { return a / per_node == b / per_node; };
 
   ReplayGraph g;
   g.npus = static_cast<uint32_t>(result.npus);
@@ -83,9 +82,8 @@ ReplayGraph export_training_graph(const TrainResult& result, uint32_t npus_per_n
           n.algorithm = algorithm;
           const std::vector<uint32_t> members = layout.group(op.group, coord);
           n.group = g.group_index(members);
-          bool one_node = true;
-          for (uint32_t m : members) one_node = one_node && same_node(m, members.front());
-          if (!full && !one_node) n.copies = copy_set(layout.sibling_groups(op.group, coord));
+          if (!full && !in_one_node(members, per_node))
+            n.copies = copy_set(layout.sibling_groups(op.group, coord));
           break;
         }
         case OpType::send: {
@@ -96,7 +94,7 @@ ReplayGraph export_training_graph(const TrainResult& result, uint32_t npus_per_n
           peer.stage = op.peer_stage;
           n.peer = layout.npu(peer);
           n.tag = op.peer_op;
-          if (!full && !same_node(rank.npu, n.peer))
+          if (!full && !same_node(rank.npu, n.peer, per_node))
             n.copies = copy_set(layout.sibling_transfers(coord, peer));
           break;
         }
