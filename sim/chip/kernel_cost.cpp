@@ -30,6 +30,7 @@ namespace {
 constexpr double kGemmMacBudget = 8e9;
 constexpr uint64_t kGemmMinRounds = 2;  // base blocks per cube core in the low sample, at least
 constexpr uint64_t kGemmProbeK = 256;   // k of the probe that reads the generator's tiling
+constexpr uint64_t kGemmProbeRowsPerCore = 256;  // probe rows per cube core: above any auto base_m
 // Streaming kernels: the low sample must move at least this many times the chip's L2, so
 // both samples are past the size where outputs can still sit in L2 at the end.
 constexpr double kL2Multiple = 2.0;
@@ -355,8 +356,14 @@ uint64_t gemm_sample_size(uint64_t block, uint64_t other_blocks, double macs_per
 
 std::optional<ScalePlan> gemm_plan(const Spec& s, const ChipConfig& chip) {
   const uint64_t m = s.positive("m"), n = s.positive("n"), k = s.positive("k");
-  // The full kernel's tiling, from the generator: a probe with a shallow k is cheap to build.
-  const KernelTrace probe = generate_kernel(s.with({{"k", std::to_string(kGemmProbeK)}}), chip);
+  // The full kernel's tiling, from the generator, through a probe cheap to build: a shallow k,
+  // and m capped at kGemmProbeRowsPerCore rows per core. m enters the tiling only through
+  // base_m <= m and the split of blocks when there are fewer than cores; at the cap there
+  // are at least `cores` row blocks in the probe as in the full kernel, so neither differs.
+  // (Uncapped, the probe of an A100 attention-score gemm, m = 196608, held 0.9 M instructions.)
+  const uint64_t probe_m = std::min<uint64_t>(m, kGemmProbeRowsPerCore * cube_cores(chip));
+  const KernelTrace probe = generate_kernel(
+      s.with({{"m", std::to_string(probe_m)}, {"k", std::to_string(kGemmProbeK)}}), chip);
   const uint64_t bm = attr_u64(probe.attrs, "base_m", 128), bn = attr_u64(probe.attrs, "base_n", 256);
   const uint64_t cores = attr_u64(probe.attrs, "cores", cube_cores(chip));
   const uint64_t lo = gemm_sample_size(bm, ceil_div(n, bn), double(n) * double(k), cores);
