@@ -364,7 +364,8 @@ std::optional<ScalePlan> gemm_plan(const Spec& s, const ChipConfig& chip) {
   const uint64_t probe_m = std::min<uint64_t>(m, kGemmProbeRowsPerCore * cube_cores(chip));
   const KernelTrace probe = generate_kernel(
       s.with({{"m", std::to_string(probe_m)}, {"k", std::to_string(kGemmProbeK)}}), chip);
-  const uint64_t bm = attr_u64(probe.attrs, "base_m", 128), bn = attr_u64(probe.attrs, "base_n", 256);
+  const uint64_t bm = attr_u64(probe.attrs, "base_m", 128);
+  const uint64_t bn = attr_u64(probe.attrs, "base_n", 256);
   const uint64_t cores = attr_u64(probe.attrs, "cores", cube_cores(chip));
   const uint64_t lo = gemm_sample_size(bm, ceil_div(n, bn), double(n) * double(k), cores);
   // Only m is scaled. Base blocks go to the cores in row-major order, so more rows of blocks

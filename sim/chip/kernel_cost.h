@@ -36,7 +36,7 @@ struct KernelCostStats {
   uint64_t disk_hits = 0;
   uint64_t simulated = 0;  ///< specs priced with the chip model (scaled ones count once)
   uint64_t roofline = 0;   ///< specs priced by the roofline
-  uint64_t chip_runs = 0;  ///< chip-model runs: a scaled spec needs two samples, shared ones run once
+  uint64_t chip_runs = 0;  ///< chip-model runs (two per scaled spec; shared samples once)
   double simulate_wall_s = 0;  ///< wall time spent generating and simulating traces
 };
 

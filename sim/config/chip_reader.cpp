@@ -146,8 +146,8 @@ void read_cores(const MapReader& m, ChipConfig& chip) {
 ChipConfig read_chip(const std::vector<Layer>& layers, Provenance* provenance) {
   const MapReader root =
       MapReader::root(layers,
-                      {"name", "description", "base", "arch", "freq_mhz", "sustained_freq_mhz", "dies", "cores", "core",
-                       "l2", "hbm", "noc", "die_link", "energy"},
+                      {"name", "description", "base", "arch", "freq_mhz", "sustained_freq_mhz",
+                       "dies", "cores", "core", "l2", "hbm", "noc", "die_link", "energy"},
                       provenance);
   ChipConfig chip;
   chip.description = root.text("description");
