@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "models/memory/hbm_sustained_rate.h"
 #include "models/memory/mem_timing.h"
 #include "sim/base/error.h"
 
@@ -33,8 +34,9 @@ DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip,
   const double slice_bytes_per_ps = chip.l2.slice_bytes_per_cycle / chip.cycle_ps();
   slices_.assign(chip.l2.slices, BandwidthServer(slice_bytes_per_ps));
   mshrs_.assign(chip.l2.slices, MshrPool(chip.l2.mshrs_per_slice));
-  // GB/s = 1e9 B/s = 1e-3 B/ps.
-  const double channel_bytes_per_ps = chip.hbm.bandwidth_gbps * 1e-3 / chip.hbm.channels;
+  // GB/s = 1e9 B/s = 1e-3 B/ps; the channels sustain what the DRAM model streams.
+  const double channel_bytes_per_ps =
+      chip.hbm.bandwidth_gbps * hbm_sustained_fraction(chip) * 1e-3 / chip.hbm.channels;
   channels_.assign(chip.hbm.channels, BandwidthServer(channel_bytes_per_ps));
 }
 

@@ -3,7 +3,8 @@
 // read or write, arrival time) are split into bursts, queued at their channels when there is
 // room, and run until drained; each request reports when its last burst's data passed the
 // bus. Plain C++ (no SystemC), deterministic, cycle-stepped at the DRAM command clock with idle
-// cycles skipped. The seam for the SystemC chip model is docs/memory.md ("Plugging in").
+// cycles skipped. How the SystemC chip model uses it: docs/memory.md ("Plugged into the chip
+// model").
 
 #include <cstdint>
 #include <deque>

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/memory/hbm_sustained_rate.h"
+
 namespace npusim {
 namespace {
 
@@ -29,7 +31,7 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t id, const SystemConfig& system,
       window_(system.dma.window_packets),
       setup_ps_(system.dma.setup_ns * 1e3),
       dma_ps_per_byte_(1e12 / system.dma_bytes_per_s()),
-      hbm_(system.npu_hbm_bytes_per_s() * 1e-12),
+      hbm_(system.npu_peak_hbm_bytes_per_s() * hbm_sustained_fraction(system.chip) * 1e-12),
       engine_bytes_per_s_(system.dma_bytes_per_s()),
       streams_(system.npus) {
   for (uint32_t e = 0; e < system.dma.engines; ++e) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "models/chip/chip_model.h"
+#include "models/memory/hbm_sustained_rate.h"
 #include "sim/base/error.h"
 #include "sim/trace/instr_semantics.h"
 #include "sim/trace/trace_validate.h"
@@ -196,6 +197,7 @@ ChipRunResult ChipSimulator::run(const KernelTrace& trace, const ChipRunOptions&
   r.peak_tflops = chip_.peak_flops(r.peak_dtype) * 1e-12;
   r.achieved_tflops = r.time_s > 0 ? r.cube_flops / r.time_s * 1e-12 : 0;
   r.hbm_peak_gbps = chip_.peak_hbm_bytes_per_s() * 1e-9;
+  r.hbm_sustained_gbps = sustained_hbm_bytes_per_s(chip_) * 1e-9;
   r.hbm_achieved_gbps =
       r.time_s > 0 ? double(counts.hbm_read_bytes + counts.hbm_write_bytes) / r.time_s * 1e-9 : 0;
   add_bytes(r.bytes, counts);

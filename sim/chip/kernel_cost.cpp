@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 
+#include "models/memory/hbm_sustained_rate.h"
 #include "sim/base/error.h"
 #include "sim/config/chip_writer.h"
 #include "sim/kernels/generator.h"
@@ -275,7 +276,7 @@ KernelCost roofline_cost(const Work& w, const ChipConfig& chip, const std::strin
   double compute_s = w.vector_s;
   if (w.macs > 0)
     compute_s += 2 * w.macs / (cube_peak(chip, w.cube_dtype, peak_note) * w.cube_fraction);
-  const double memory_s = w.hbm_bytes / chip.peak_hbm_bytes_per_s();
+  const double memory_s = w.hbm_bytes / sustained_hbm_bytes_per_s(chip);
   c.time_s = std::max(compute_s, memory_s);
   c.flops = w.flops;
   c.hbm_bytes = w.hbm_bytes;
@@ -307,8 +308,11 @@ SharedSimulator& shared() {
   return s;
 }
 
+/// The chip as keyed: its YAML, plus the HBM rate derived from its DRAM preset (the preset's
+/// file is not in the YAML, only its name).
 std::string chip_text(const ChipConfig& chip) {
-  return config::write_chip_yaml(chip, config::Provenance{}, {});
+  return config::write_chip_yaml(chip, config::Provenance{}, {}) +
+         fmt::format("# hbm sustained fraction {:.17g}\n", hbm_sustained_fraction(chip));
 }
 
 // ---------------------------------------------------------------- simulation and scaling

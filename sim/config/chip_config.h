@@ -90,6 +90,9 @@ struct HbmConfig {
   /// Optional: DRAM preset (configs/memory/<name>.yaml) or .yaml path describing the device
   /// behind these channels, for `npusim mem run`; empty when not given.
   std::string dram;
+  /// Optional: fraction of bandwidth_gbps the channels sustain, in (0, 1]; 0 = not given (the
+  /// DRAM model's stream rate when `dram` is set, else 1: models/memory/hbm_sustained_rate.h).
+  double stream_efficiency = 0;
 };
 
 struct NocConfig {

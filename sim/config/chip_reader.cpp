@@ -54,6 +54,17 @@ HbmConfig read_hbm(const MapReader& m) {
     if (const std::string problem = check_dram_reference(hbm.dram); !problem.empty())
       m.fail("dram", "'" + m.path_of("dram") + "': " + problem);
   }
+  if (m.has("stream_efficiency")) {
+    hbm.stream_efficiency = m.number("stream_efficiency", Bound::positive);
+    if (hbm.stream_efficiency > 1)
+      m.fail("stream_efficiency", "invalid value for '" + m.path_of("stream_efficiency") +
+                                      "': " + m.raw("stream_efficiency") +
+                                      " (expected a fraction of bandwidth_gbps in (0, 1])");
+  } else {
+    m.record_default("stream_efficiency", hbm.dram.empty()
+                                              ? "1 (pin rate: no hbm.dram given)"
+                                              : "the DRAM model's read-stream rate of hbm.dram");
+  }
   return hbm;
 }
 
@@ -177,7 +188,8 @@ ChipConfig read_chip(const std::vector<Layer>& layers, Provenance* provenance) {
                                     "mshrs_per_slice"}));
   chip.hbm = read_hbm(root.map(
       "hbm",
-      {"capacity_gib", "channels", "bandwidth_gbps", "latency_ns", "interleave_bytes", "dram"}));
+      {"capacity_gib", "channels", "bandwidth_gbps", "latency_ns", "interleave_bytes", "dram",
+       "stream_efficiency"}));
   const MapReader noc = root.map("noc", {"latency_cycles", "request_bytes", "topology",
                                          "mesh_cols", "mesh_rows", "link_bytes_per_cycle",
                                          "hop_latency_cycles"});

@@ -82,6 +82,7 @@ void write_memory(YamlText& y, const ChipConfig& c) {
   y.value("latency_ns", c.hbm.latency_ns);
   y.value("interleave_bytes", c.hbm.interleave_bytes);
   if (!c.hbm.dram.empty()) y.value("dram", c.hbm.dram);
+  if (c.hbm.stream_efficiency > 0) y.value("stream_efficiency", c.hbm.stream_efficiency);
   y.close();
   y.open("noc");
   y.value("latency_cycles", c.noc.latency_cycles);

@@ -104,8 +104,9 @@ struct SystemConfig {
   bool has_nic = false;
   NicConfig nic;
 
-  /// HBM bandwidth one NPU reads and writes, bytes/s.
-  [[nodiscard]] double npu_hbm_bytes_per_s() const {
+  /// HBM pin bandwidth of one NPU, bytes/s (the model runs it at the sustained fraction of
+  /// models/memory/hbm_sustained_rate.h).
+  [[nodiscard]] double npu_peak_hbm_bytes_per_s() const {
     return chip.peak_hbm_bytes_per_s() / npus_per_chip;
   }
   /// One DMA engine's rate, bytes/s.

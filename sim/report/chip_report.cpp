@@ -39,13 +39,14 @@ void write_chip_summary(std::ostream& out, const ChipRunResult& r) {
   out << "pipes     ";
   for (const auto& [pipe, busy] : r.pipes) out << fmt::format("{} {:.1f}%  ", pipe, 100 * busy);
   out << "\n";
-  out << fmt::format("memory    GM read {}  GM write {}  L2 hit {}  miss {}  HBM {} ({:.0f} of {:.0f} GB/s)\n",
+  out << fmt::format("memory    GM read {}  GM write {}  L2 hit {}  miss {}  HBM {} ({:.0f} GB/s; "
+                     "sustains {:.0f} of {:.0f} peak)\n",
                      human_bytes(double(r.bytes.at("gm_read"))),
                      human_bytes(double(r.bytes.at("gm_write"))),
                      human_bytes(double(r.bytes.at("l2_hit"))),
                      human_bytes(double(r.bytes.at("l2_miss"))),
                      human_bytes(double(r.bytes.at("hbm_read") + r.bytes.at("hbm_write"))),
-                     r.hbm_achieved_gbps, r.hbm_peak_gbps);
+                     r.hbm_achieved_gbps, r.hbm_sustained_gbps, r.hbm_peak_gbps);
   out << fmt::format("energy    {:.4g} J (dynamic {:.4g}, static {:.4g}); average power {:.1f} W\n",
                      r.energy.total_j(), r.energy.dynamic_j, r.energy.static_j, r.avg_power_w);
 }
@@ -66,6 +67,7 @@ nlohmann::json chip_result_json(const ChipRunResult& r) {
   j["peak_tflops"] = r.peak_tflops;
   j["peak_dtype"] = std::string(name_of(r.peak_dtype));
   j["hbm_peak_gbps"] = r.hbm_peak_gbps;
+  j["hbm_sustained_gbps"] = r.hbm_sustained_gbps;
   j["hbm_achieved_gbps"] = r.hbm_achieved_gbps;
   j["hbm_busy"] = r.hbm_busy_fraction;
   j["l2_busy"] = r.l2_busy_fraction;

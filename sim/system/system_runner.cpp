@@ -10,6 +10,7 @@
 #include <systemc>
 #include <thread>
 
+#include "models/memory/hbm_sustained_rate.h"
 #include "models/system/algorithm.h"
 #include "models/system/system_model.h"
 #include "models/system/topology.h"
@@ -98,9 +99,10 @@ std::string describe_system(const SystemConfig& s) {
   const std::unique_ptr<Topology> topology = make_topology(s);
   std::string out = fmt::format("{}: {}\n", s.name, s.description);
   out +=
-      fmt::format("  npus      {} x {}{} (HBM {} per NPU)\n", s.npus, s.chip.name,
+      fmt::format("  npus      {} x {}{} (HBM {} per NPU, sustains {})\n", s.npus, s.chip.name,
                   s.npus_per_chip > 1 ? fmt::format(" die ({} per package)", s.npus_per_chip) : "",
-                  format_gbps(s.npu_hbm_bytes_per_s()));
+                  format_gbps(s.npu_peak_hbm_bytes_per_s()),
+                  format_gbps(s.npu_peak_hbm_bytes_per_s() * hbm_sustained_fraction(s.chip)));
   out += fmt::format("  topology  {}\n", topology->describe());
   double lo = 1e300, hi = 0;
   for (uint32_t i = 0; i < s.npus; ++i) {

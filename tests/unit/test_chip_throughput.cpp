@@ -1,5 +1,5 @@
 // Whole-chip throughput targets of the chip model (issue: foundation, §8): a large GEMM runs
-// near cube peak, a stream runs near HBM peak, and neither ever exceeds its peak.
+// near cube peak, a stream runs near the rate the HBM sustains, and neither ever exceeds it.
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -27,7 +27,7 @@ TEST_CASE("4096^3 fp16 GEMM on ascend910b: at least 85% of cube peak, never abov
   CHECK(double(single.cycles) > double(r.cycles) * 1.05);
 }
 
-TEST_CASE("a long GM-to-UB stream on all vector cores: at least 85% of HBM peak, never above") {
+TEST_CASE("a long GM-to-UB stream on all vector cores: at least 85% of HBM peak, never above the rate the DRAM sustains") {
   const ChipConfig chip = load_chip("ascend910b");
   ChipSimulator sim(chip);
   // Each AIV streams its own 2 MiB of cold data through one 64 KiB UB buffer.
@@ -44,7 +44,11 @@ TEST_CASE("a long GM-to-UB stream on all vector cores: at least 85% of HBM peak,
   INFO("stream reaches " << 100 * fraction << "% of HBM peak");
   CHECK(r.bytes.at("hbm_read") == uint64_t(cores) * kPerCore);
   CHECK(fraction >= 0.85);
-  CHECK(fraction <= 1.0 + 1e-9);
+  // The channels run at the DRAM model's stream rate (refresh, row switches), below pins.
+  REQUIRE(r.hbm_sustained_gbps < r.hbm_peak_gbps);
+  INFO("the DRAM sustains " << r.hbm_sustained_gbps << " GB/s");
+  CHECK(r.hbm_achieved_gbps <= r.hbm_sustained_gbps * (1 + 1e-9));
+  CHECK(r.hbm_achieved_gbps >= 0.95 * r.hbm_sustained_gbps);
 }
 
 // Maximum achievable matmul FLOPS of an A100 SXM, measured by a brute-force shape search:

@@ -137,7 +137,13 @@ TEST_CASE("ZeRO-3 computes what plain DP computes but holds less and sends more"
   CHECK(zero3.engine.breakdown.compute_s() == Approx(dp.engine.breakdown.compute_s()).epsilon(1e-12));
   CHECK(zero3.memory.total < dp.memory.total);
   CHECK(zero3.engine.flows.bytes > dp.engine.flows.bytes);
-  CHECK(zero3.step_time_s >= dp.step_time_s);
+  // Each rank updates only its shard of the weights; the rest of the step can only lose time
+  // to the extra gathers. (The whole step may still be shorter: a memory-bound optimizer over
+  // all weights can cost more than the gathers expose.)
+  const double dp_optimizer = dp.engine.breakdown.optimizer_s;
+  const double zero3_optimizer = zero3.engine.breakdown.optimizer_s;
+  CHECK(zero3_optimizer < dp_optimizer);
+  CHECK(zero3.step_time_s - zero3_optimizer >= dp.step_time_s - dp_optimizer);
 }
 
 TEST_CASE("overlapping the gradient reduction never makes a step slower") {

@@ -52,7 +52,7 @@ TEST_CASE("every shipped system loads and describes itself") {
   CHECK(a2.has_nic);
   const SystemConfig a3 = load_system("atlas800t-a3");
   CHECK(a3.npus_per_chip == 2);
-  CHECK(a3.npu_hbm_bytes_per_s() == Approx(a3.chip.peak_hbm_bytes_per_s() / 2));
+  CHECK(a3.npu_peak_hbm_bytes_per_s() == Approx(a3.chip.peak_hbm_bytes_per_s() / 2));
 }
 
 TEST_CASE("set overrides reach system keys and with a chip prefix the keys of the chip") {
