@@ -21,15 +21,18 @@ nlohmann::json train(const std::string& args) {
   return nlohmann::json::parse(read_file(json));
 }
 
+// Megatron-LM as of SC'21: full recompute, no FlashAttention, and gradients all-reduced
+// after the backward pass (its "local" DDP did not overlap them).
 std::string megatron(const std::string& size) {
   return std::string(" --cluster dgx-a100 --model ") + NPUSIM_SOURCE_DIR +
          "/tests/validation/models/megatron-gpt-" + size +
-         ".yaml --recompute full --attention unfused";
+         ".yaml --recompute full --attention unfused --no-overlap-grad";
 }
 
-// Documented band of (model - published) / published for the SC'21 rows.
+// Documented band of (model - published) / published for the SC'21 rows (docs/validation.md:
+// the target is 10%; the rows are at +12..+18%).
 constexpr double kMegatronBandLow = -0.10;
-constexpr double kMegatronBandHigh = 0.30;
+constexpr double kMegatronBandHigh = 0.20;
 
 void check_megatron(const nlohmann::json& r, double published_tflops) {
   const double model = r["tflops_per_npu"].get<double>();
