@@ -34,7 +34,7 @@ Link::Link(sc_core::sc_module_name name, const LinkTypeConfig& type, uint32_t co
     : sc_core::sc_module(name),
       type_(type),
       count_(count),
-      ps_per_wire_byte_(1e12 / type.data_bytes_per_s(count)),
+      ps_per_wire_byte_(1e12 / (type.data_bytes_per_s(count) * type.protocol_efficiency)),
       latency_ps_(type.latency_ns() * 1e3),
       credit_return_ps_(type.credit_return_ns * 1e3),
       buffer_flits_(type.buffer_flits * count),

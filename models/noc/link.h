@@ -3,8 +3,9 @@
 // serialisation, line coding, flit headers, credit-based flow control and latency.
 //
 // The unit of simulation is a packet of a few KiB (the DMA engines' `packet_bytes`), not a
-// flit: a packet of P payload bytes occupies the link for wire_bytes(P) / data rate, where
-// wire_bytes adds one flit header per started flit of the link's format, and it takes
+// flit: a packet of P payload bytes occupies the link for wire_bytes(P) / (data rate x
+// protocol_efficiency), where wire_bytes adds one flit header per started flit of the link's
+// format and protocol_efficiency stands for the collective library's overhead, and it takes
 // flits(P) credits of the receiver's buffer (credits are counted in flits). The sender stalls
 // while the receiver has fewer free flits than the packet needs; the receiver returns a
 // packet's flits once it has drained the packet (written it to HBM, or forwarded it out of a

@@ -30,15 +30,19 @@ struct LinkTypeConfig {
   double credit_return_ns = 0;     ///< from "receiver drained a flit" to "sender may reuse it"
   double serdes_ns = 0;            ///< serialiser + deserialiser latency, one way
   double wire_ns = 0;              ///< propagation delay of the channel
+  /// Fraction of the wire rate left to payload by the collective library's protocol (flags,
+  /// step synchronisation, copy kernels; NCCL on NVLink loses ~20%). 1 = only flit headers.
+  double protocol_efficiency = 1;
 
   [[nodiscard]] uint32_t flit_payload_bytes() const { return flit_bytes - flit_header_bytes; }
   /// Data rate after line coding, bytes/s, of `count` bonded links.
   [[nodiscard]] double data_bytes_per_s(uint32_t count = 1) const {
     return double(lanes) * count * lane_gbps * 1e9 * encoding_efficiency / 8;
   }
-  /// Payload rate for a long stream of full flits, bytes/s, of `count` bonded links.
+  /// Payload rate of a long stream of full flits, bytes/s, of `count` bonded links, after
+  /// flit headers and the collective protocol's overhead.
   [[nodiscard]] double payload_bytes_per_s(uint32_t count = 1) const {
-    return data_bytes_per_s(count) * flit_payload_bytes() / flit_bytes;
+    return data_bytes_per_s(count) * protocol_efficiency * flit_payload_bytes() / flit_bytes;
   }
   /// Bytes on the wire for `payload` bytes: each started flit adds its header (a last,
   /// partial flit is shortened, as PCIe TLPs and Ethernet frames are).

@@ -86,6 +86,13 @@ LinkTypeConfig read_link_type(const MapReader& m, const std::string& name) {
   l.credit_return_ns = m.number("credit_return_ns", Bound::non_negative);
   l.serdes_ns = m.number("serdes_ns", Bound::non_negative);
   l.wire_ns = m.number("wire_ns", Bound::non_negative);
+  if (m.has("protocol_efficiency")) {
+    l.protocol_efficiency = m.number("protocol_efficiency", Bound::positive);
+    if (l.protocol_efficiency > 1)
+      m.fail("protocol_efficiency", "invalid value for '" + m.path_of("protocol_efficiency") +
+                                        "': " + m.raw("protocol_efficiency") +
+                                        " (expected a fraction in (0, 1])");
+  }
   return l;
 }
 
@@ -200,7 +207,7 @@ SystemConfig read_system(const std::vector<Layer>& layers, const fs::path& file,
   for (const std::string& name : types.names(false)) {
     const MapReader m = types.map(
         name, {"kind", "lanes", "lane_gbps", "encoding", "flit_bytes", "flit_header_bytes",
-               "buffer_flits", "credit_return_ns", "serdes_ns", "wire_ns"});
+               "buffer_flits", "credit_return_ns", "serdes_ns", "wire_ns", "protocol_efficiency"});
     s.link_types[name] = read_link_type(m, name);
     buffer_at[name] = m.where("buffer_flits");
   }

@@ -85,12 +85,15 @@ double egress_bytes_per_s(const Topology& topology, const SystemConfig& s, uint3
 
 std::string describe_link(const LinkTypeConfig& l) {
   return fmt::format(
-      "{} ({}): {} lanes x {} Gb/s, {} -> {} data; {}-byte flits with {} header bytes -> {} "
+      "{} ({}): {} lanes x {} Gb/s, {} -> {} data; {}-byte flits with {} header bytes{} -> {} "
       "payload per link; latency {} ns (serdes {} + wire {}); {} flits of credit, returned "
       "{} ns after drain",
       l.name, l.kind, l.lanes, l.lane_gbps, l.encoding, format_gbps(l.data_bytes_per_s()),
-      l.flit_bytes, l.flit_header_bytes, format_gbps(l.payload_bytes_per_s()), l.latency_ns(),
-      l.serdes_ns, l.wire_ns, l.buffer_flits, l.credit_return_ns);
+      l.flit_bytes, l.flit_header_bytes,
+      l.protocol_efficiency < 1 ? fmt::format(", collective protocol {:g}", l.protocol_efficiency)
+                                : "",
+      format_gbps(l.payload_bytes_per_s()), l.latency_ns(), l.serdes_ns, l.wire_ns,
+      l.buffer_flits, l.credit_return_ns);
 }
 
 }  // namespace

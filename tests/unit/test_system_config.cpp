@@ -90,6 +90,11 @@ TEST_CASE("bad system files fail at the offending line") {
       {"chip: ascend910b", "chip: ascend910x", "unknown chip preset 'ascend910x'", 3},
       {"chunk_kib: 1024", "chunk_kib: -1", "invalid value for 'collective.chunk_kib'", 6},
       {"lanes: 4", "lanes: [4]", "wrong type for 'link_types.l.lanes'", 10},
+      {"wire_ns: 10", "wire_ns: 10\n    protocol_efficiency: 1.5",
+       "invalid value for 'link_types.l.protocol_efficiency': 1.5 (expected a fraction in (0, 1])",
+       19},
+      {"wire_ns: 10", "wire_ns: 10\n    protocol_efficiency: 0",
+       "invalid value for 'link_types.l.protocol_efficiency': 0 (expected a number > 0)", 19},
   };
   for (const Case& c : cases) {
     const std::string path = dir.write("t.yaml", edited(c.from, c.to));

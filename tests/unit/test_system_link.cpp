@@ -75,6 +75,21 @@ TEST_CASE("a long transfer streams at the link's payload rate") {
   CHECK(s.link("l").payload_bytes_per_s() == Approx(12.121212e9 * 256 / 272).epsilon(1e-6));
 }
 
+TEST_CASE("a collective protocol efficiency stretches serialisation, not HBM or latency") {
+  TempDir dir;
+  std::string yaml = tiny_system_yaml("tiny", 2, 1024, 10);
+  const std::string wire = "    wire_ns: 10\n";
+  yaml.replace(yaml.find(wire), wire.size(), wire + "    protocol_efficiency: 0.5\n");
+  const std::string path = dir.write("tiny.yaml", yaml);
+  const SystemConfig s = load_system(path);
+  REQUIRE(s.link("l").protocol_efficiency == 0.5);
+  const uint64_t packets = 256, bytes = packets * 4096;
+  const double ser = 4352 / (0.5 * 4 * 25e9 * 64.0 / 66 / 8 * 1e-12);
+  const double hbm = 4096 / (sustained_npu_hbm(s) * 1e-12);
+  CHECK(one_transfer_ps(path, bytes) == Approx(hbm + packets * ser + 50e3 + hbm).margin(0.01));
+  CHECK(s.link("l").payload_bytes_per_s() == Approx(0.5 * 12.121212e9 * 256 / 272).epsilon(1e-6));
+}
+
 TEST_CASE("with one packet of credit and a slow credit return the sender stalls every packet") {
   TempDir dir;
   // 16 flits of buffer = one 4096-byte packet; credits come back 2 us after the drain.

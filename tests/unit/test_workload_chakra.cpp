@@ -93,6 +93,7 @@ ClusterConfig ideal_switch() {
   return load_cluster("dgx-a100", {"node.npus=16", "node.link_types.nvlink3.lanes=1",
                                    "node.link_types.nvlink3.lane_gbps=3200",
                                    "node.link_types.nvlink3.flit_header_bytes=0",
+                                   "node.link_types.nvlink3.protocol_efficiency=1",
                                    "node.link_types.nvlink3.serdes_ns=0",
                                    "node.link_types.nvlink3.wire_ns=0",
                                    "node.topology.bridge.links_per_npu=1",
