@@ -78,6 +78,9 @@ TEST_CASE("system run rejects bad input with exit status 2 and one line") {
   expect_bad_input(kRun + "--bytes 1K --algorithm hd --set npus=6", "power-of-two", false);
   expect_bad_input(kRun + "--bytes 1001", "not a whole number of fp32 elements", false);
   expect_bad_input(kRun + "--bytes 1K --dtype fp33", "unknown --dtype 'fp33'", false);
+  expect_bad_input("system run --system dgx-a100 --collective allreduce --bytes 1K "
+                   "--set link_types.nvlink3.protocol_efficiency=2",
+                   "invalid value for 'link_types.nvlink3.protocol_efficiency': 2", false);
   expect_bad_input(kRun + "--bytes 1K --set npus=x", "--set npus=x", false);
   expect_bad_input(kRun + "--bytes 1K --set chip.hbm.bandwidth_gbps=-1", "bandwidth_gbps", false);
   expect_bad_input(kRun + "--bytes 1K --chunk-bytes 4Q", "--chunk-bytes '4Q'", false);
