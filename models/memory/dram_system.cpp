@@ -236,4 +236,14 @@ void DramSystem::run(DramRequestSource& source,
   done_ = nullptr;
 }
 
+std::unique_ptr<DramSystem> make_chip_dram_system(const DramSystemConfig& config,
+                                                  const std::string& chip_path) {
+  try {
+    return std::make_unique<DramSystem>(config);
+  } catch (const InputError& e) {
+    // The only DRAM-side problem left here is the chip's interleave against the DRAM's rows.
+    throw InputError(SourcePos{chip_path, 0, 0}, std::string("hbm.") + e.what());
+  }
+}
+
 }  // namespace npusim

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <queue>
+#include <string>
 #include <vector>
 
 #include "models/memory/dram_address_map.h"
@@ -145,5 +146,10 @@ class DramSystem : private DramBurstSink {
   std::vector<DramCompletion> results_;
   std::vector<DramCommandRecord> commands_;
 };
+
+/// A DramSystem for a chip's DRAM: as the constructor, but a problem (the chip's interleave
+/// against the DRAM's rows) is reported at the chip file as an hbm.* key.
+[[nodiscard]] std::unique_ptr<DramSystem> make_chip_dram_system(const DramSystemConfig& config,
+                                                                const std::string& chip_path);
 
 }  // namespace npusim

@@ -9,7 +9,6 @@
 #include "models/memory/dram_address_map.h"
 #include "models/memory/dram_scheduler.h"
 #include "models/memory/dram_system.h"
-#include "sim/base/error.h"
 #include "sim/config/dram_loader.h"
 
 namespace npusim {
@@ -27,13 +26,7 @@ double dram_stream_fraction(const ChipConfig& chip) {
   config.dram = load_dram(chip.hbm.dram, {}, choices);
   config.channels = 1;
   config.interleave_bytes = chip.hbm.interleave_bytes;
-  std::unique_ptr<DramSystem> built;
-  try {
-    built = std::make_unique<DramSystem>(config);
-  } catch (const InputError& e) {
-    // The only DRAM-side problem left here is the chip's interleave against the DRAM's rows.
-    throw InputError(SourcePos{chip.source_path, 0, 0}, std::string("hbm.") + e.what());
-  }
+  const std::unique_ptr<DramSystem> built = make_chip_dram_system(config, chip.source_path);
   DramSystem& system = *built;
   for (uint64_t addr = 0; addr < kStreamBytes; addr += kRequestBytes)
     system.submit(DramRequest{addr, kRequestBytes, false, 0});

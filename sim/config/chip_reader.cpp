@@ -55,11 +55,7 @@ HbmConfig read_hbm(const MapReader& m) {
       m.fail("dram", "'" + m.path_of("dram") + "': " + problem);
   }
   if (m.has("stream_efficiency")) {
-    hbm.stream_efficiency = m.number("stream_efficiency", Bound::positive);
-    if (hbm.stream_efficiency > 1)
-      m.fail("stream_efficiency", "invalid value for '" + m.path_of("stream_efficiency") +
-                                      "': " + m.raw("stream_efficiency") +
-                                      " (expected a fraction of bandwidth_gbps in (0, 1])");
+    hbm.stream_efficiency = m.number("stream_efficiency", Bound::fraction);
   } else {
     m.record_default("stream_efficiency", hbm.dram.empty()
                                               ? "1 (pin rate: no hbm.dram given)"

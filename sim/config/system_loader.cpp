@@ -86,13 +86,8 @@ LinkTypeConfig read_link_type(const MapReader& m, const std::string& name) {
   l.credit_return_ns = m.number("credit_return_ns", Bound::non_negative);
   l.serdes_ns = m.number("serdes_ns", Bound::non_negative);
   l.wire_ns = m.number("wire_ns", Bound::non_negative);
-  if (m.has("protocol_efficiency")) {
-    l.protocol_efficiency = m.number("protocol_efficiency", Bound::positive);
-    if (l.protocol_efficiency > 1)
-      m.fail("protocol_efficiency", "invalid value for '" + m.path_of("protocol_efficiency") +
-                                        "': " + m.raw("protocol_efficiency") +
-                                        " (expected a fraction in (0, 1])");
-  }
+  if (m.has("protocol_efficiency"))
+    l.protocol_efficiency = m.number("protocol_efficiency", Bound::fraction);
   return l;
 }
 

@@ -219,6 +219,9 @@ double MapReader::number(std::string_view key, Bound bound) const {
   if (bound == Bound::non_negative && *value < 0)
     throw InputError(
         at, "invalid value for '" + path_of(key) + "': " + text + " (expected a number >= 0)");
+  if (bound == Bound::fraction && !(*value > 0 && *value <= 1))
+    throw InputError(at, "invalid value for '" + path_of(key) + "': " + text +
+                             " (expected a fraction in (0, 1])");
   return *value;
 }
 

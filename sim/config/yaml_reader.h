@@ -30,7 +30,8 @@ struct Layer {
 using Provenance = std::map<std::string, std::string>;
 
 /// Lower bound a number must respect.
-enum class Bound { non_negative, positive };
+/// Allowed range of a number: >= 0, > 0, or a fraction in (0, 1].
+enum class Bound { non_negative, positive, fraction };
 
 /// A YAML map seen through every layer that defines it (highest precedence first).
 class MapReader {

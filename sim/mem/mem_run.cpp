@@ -117,13 +117,7 @@ MemRunResult run_mem(const MemRunOptions& o) {
   sc.channels = chip.hbm.channels;
   sc.interleave_bytes = chip.hbm.interleave_bytes;
   sc.max_outstanding = o.max_outstanding;
-  std::unique_ptr<DramSystem> built;
-  try {
-    built = std::make_unique<DramSystem>(sc);
-  } catch (const InputError& e) {
-    // The only DRAM-side problem left here is the chip's interleave against the DRAM's rows.
-    throw InputError(SourcePos{chip.source_path, 0, 0}, std::string("hbm.") + e.what());
-  }
+  const std::unique_ptr<DramSystem> built = make_chip_dram_system(sc, chip.source_path);
   DramSystem& system = *built;
 
   MemTrafficSpec spec;

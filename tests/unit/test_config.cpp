@@ -385,11 +385,9 @@ TEST_CASE("out-of-range values are rejected with the expected range") {
        "of sets",
        5},
       {"hbm:\n  stream_efficiency: 0\n",
-       "invalid value for 'hbm.stream_efficiency': 0 (expected a number > 0)", 5},
+       "invalid value for 'hbm.stream_efficiency': 0 (expected a fraction in (0, 1])", 5},
       {"hbm:\n  stream_efficiency: 1.2\n",
-       "invalid value for 'hbm.stream_efficiency': 1.2 (expected a fraction of bandwidth_gbps in "
-       "(0, 1])",
-       5},
+       "invalid value for 'hbm.stream_efficiency': 1.2 (expected a fraction in (0, 1])", 5},
       {"hbm:\n  interleave_bytes: 384\n",
        "invalid value for 'hbm.interleave_bytes': 384 (expected a power of two)", 5},
       {"core:\n  cube:\n    k_per_cycle:\n      fp61: 16\n",

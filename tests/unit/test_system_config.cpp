@@ -94,7 +94,7 @@ TEST_CASE("bad system files fail at the offending line") {
        "invalid value for 'link_types.l.protocol_efficiency': 1.5 (expected a fraction in (0, 1])",
        19},
       {"wire_ns: 10", "wire_ns: 10\n    protocol_efficiency: 0",
-       "invalid value for 'link_types.l.protocol_efficiency': 0 (expected a number > 0)", 19},
+       "invalid value for 'link_types.l.protocol_efficiency': 0 (expected a fraction in (0, 1])", 19},
   };
   for (const Case& c : cases) {
     const std::string path = dir.write("t.yaml", edited(c.from, c.to));
