@@ -21,16 +21,18 @@ nlohmann::json train(const std::string& args) {
   return nlohmann::json::parse(read_file(json));
 }
 
-// Megatron-LM as of SC'21: full recompute, no FlashAttention, and gradients all-reduced
-// after the backward pass (its "local" DDP did not overlap them).
+// Megatron-LM as of SC'21: full recompute and no FlashAttention. Parallelism, micro-batch
+// size and DDP of each row as in NVIDIA/Megatron-LM examples/sc21/run_table_1.sh: PyTorch DDP
+// (gradients reduced during the backward pass) on the PP=1 rows, Megatron's own "local" DDP
+// (after it: --no-overlap-grad) and the interleaved schedule on the pipelined one.
 std::string megatron(const std::string& size) {
   return std::string(" --cluster dgx-a100 --model ") + NPUSIM_SOURCE_DIR +
          "/tests/validation/models/megatron-gpt-" + size +
-         ".yaml --recompute full --attention unfused --no-overlap-grad";
+         ".yaml --recompute full --attention unfused";
 }
 
 // Documented band of (model - published) / published for the SC'21 rows (docs/validation.md:
-// the target is 10%; the rows are at +12..+16%).
+// the target is 10%; the rows are at +14..+19%).
 constexpr double kMegatronBandLow = -0.10;
 constexpr double kMegatronBandHigh = 0.20;
 
@@ -48,16 +50,18 @@ void check_megatron(const nlohmann::json& r, double published_tflops) {
 }  // namespace
 
 TEST_CASE("SC'21 Table 1: GPT 1.7B, TP1 PP1 DP32, batch 512: 137 TFLOP/s per A100") {
-  check_megatron(train(megatron("1.7b") + " --dp 32 --micro-batch 4 --global-batch 512"), 137);
+  check_megatron(train(megatron("1.7b") + " --dp 32 --micro-batch 16 --global-batch 512"), 137);
 }
 
 TEST_CASE("SC'21 Table 1: GPT 18.4B, TP8 PP1 DP32, batch 1024: 135 TFLOP/s per A100") {
-  check_megatron(train(megatron("18.4b") + " --tp 8 --dp 32 --micro-batch 4 --global-batch 1024"), 135);
+  check_megatron(train(megatron("18.4b") + " --tp 8 --dp 32 --micro-batch 8 --global-batch 1024"), 135);
 }
 
 TEST_CASE("SC'21 Table 1: GPT 145.6B, TP8 PP8 DP24, batch 2304: 148 TFLOP/s per A100") {
   check_megatron(
-      train(megatron("145.6b") + " --tp 8 --pp 8 --dp 24 --micro-batch 1 --global-batch 2304"), 148);
+      train(megatron("145.6b") + " --tp 8 --pp 8 --dp 24 --micro-batch 2 --global-batch 2304 "
+                                 "--schedule 1f1b-interleaved --vpp 2 --no-overlap-grad"),
+      148);
 }
 
 TEST_CASE("Ascend 910 ResNet-50 v1.5 batch 256: 2115 images/s measured (MindSpore)") {
