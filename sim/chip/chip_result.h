@@ -40,7 +40,8 @@ struct ChipRunResult {
   double peak_tflops = 0;   ///< cube peak for peak_dtype
   DType peak_dtype = DType::fp16;  ///< the dtype with most MACs in the kernel (fp16 if none)
   double hbm_peak_gbps = 0;
-  double hbm_sustained_gbps = 0;  ///< what the channels sustain (models/memory/hbm_sustained_rate.h)
+  /// What the HBM channels sustain (models/memory/hbm_sustained_rate.h).
+  double hbm_sustained_gbps = 0;
   double hbm_achieved_gbps = 0;  ///< HBM read+write bytes / time
   double hbm_busy_fraction = 0;
   double l2_busy_fraction = 0;

@@ -156,7 +156,8 @@ TEST_CASE("roofline numbers follow the formula for an elementwise op") {
   CHECK(c.flops == elements * add.flops_per_element);
   // HBM at the rate the chip model's channels sustain (below pins: the DRAM model's stream).
   REQUIRE(sustained_hbm_bytes_per_s(chip) < chip.peak_hbm_bytes_per_s());
-  CHECK(c.time_s == Approx(std::max(vector_s, bytes / sustained_hbm_bytes_per_s(chip))).epsilon(1e-12));
+  const double memory_s = bytes / sustained_hbm_bytes_per_s(chip);
+  CHECK(c.time_s == Approx(std::max(vector_s, memory_s)).epsilon(1e-12));
   // Other kinds price too, by their own formulas.
   const KernelCost& att = cache.price("attention batch=2 heads=8 seq=1024 head_dim=128 causal=1 dtype=bf16");
   CHECK(att.flops == 4.0 * 2 * 8 * 1024 * 1024 * 128 * 0.5);

@@ -70,8 +70,9 @@ TEST_CASE("bad input: negative or zero sizes") {
   expect_bad_input("config show ascend910b --set hbm.bandwidth_gbps=-5", "--set hbm.bandwidth_gbps=-5:");
   expect_bad_input("chip run --chip ascend910b --kernel \"gemm m=64 n=64 k=64\" --set sustained_freq_mhz=2000",
                    "--set sustained_freq_mhz=2000: invalid value for 'sustained_freq_mhz': 2000 (expected at most freq_mhz");
-  expect_bad_input("chip run --chip nvidia-a100 --kernel \"gemm m=64 n=64 k=64\" --set hbm.stream_efficiency=1.1",
-                   "--set hbm.stream_efficiency=1.1: invalid value for 'hbm.stream_efficiency': 1.1");
+  expect_bad_input(
+      "chip run --chip nvidia-a100 --kernel \"gemm m=64 n=64 k=64\" --set hbm.stream_efficiency=1.1",
+      "--set hbm.stream_efficiency=1.1: invalid value for 'hbm.stream_efficiency': 1.1");
   const fs::path t = temp_file("zero.trace", "npusim-trace 1\ncore aiv 0\nMTE2 src=GM:0x0 dst=UB:0x0 bytes=0\n");
   expect_bad_input("chip run --chip ascend910b --trace " + t.string(), t.string() + ":3:");
   expect_bad_input("chip run --chip ascend910b --kernel \"gemm m=0 n=16 k=16\"", "kernel gemm");

@@ -21,7 +21,8 @@ TEST_CASE("with a DRAM preset the channels lose what the DRAM model loses on a s
   for (const std::string name : {"ascend910", "ascend910b", "nvidia-a100", "nvidia-h100"}) {
     INFO(name);
     const ChipConfig c = load_chip(name);
-    const DramConfig d = load_dram(c.hbm.dram, {}, {dram_scheduler_names(), dram_address_map_names()});
+    const DramChoices choices{dram_scheduler_names(), dram_address_map_names()};
+    const DramConfig d = load_dram(c.hbm.dram, {}, choices);
     const double refresh = d.timing_ns.rfc / d.timing_ns.refi;
     const double f = hbm_sustained_fraction(c);
     CHECK(f <= 1 - refresh);

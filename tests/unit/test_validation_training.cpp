@@ -54,7 +54,8 @@ TEST_CASE("SC'21 Table 1: GPT 1.7B, TP1 PP1 DP32, batch 512: 137 TFLOP/s per A10
 }
 
 TEST_CASE("SC'21 Table 1: GPT 18.4B, TP8 PP1 DP32, batch 1024: 135 TFLOP/s per A100") {
-  check_megatron(train(megatron("18.4b") + " --tp 8 --dp 32 --micro-batch 8 --global-batch 1024"), 135);
+  check_megatron(
+      train(megatron("18.4b") + " --tp 8 --dp 32 --micro-batch 8 --global-batch 1024"), 135);
 }
 
 TEST_CASE("SC'21 Table 1: GPT 145.6B, TP8 PP8 DP24, batch 2304: 148 TFLOP/s per A100") {
