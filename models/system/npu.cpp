@@ -16,6 +16,10 @@ double horizon_ps() {
 
 }  // namespace
 
+double npu_sustained_hbm_bytes_per_s(const SystemConfig& system) {
+  return system.npu_peak_hbm_bytes_per_s() * hbm_sustained_fraction(system.chip);
+}
+
 void Npu::Engine::departed(const Packet& /*packet*/, double start_ps) {
   --queued;
   slot_ps = std::max(slot_ps, start_ps);
@@ -31,7 +35,7 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t id, const SystemConfig& system,
       window_(system.dma.window_packets),
       setup_ps_(system.dma.setup_ns * 1e3),
       dma_ps_per_byte_(1e12 / system.dma_bytes_per_s()),
-      hbm_(system.npu_peak_hbm_bytes_per_s() * hbm_sustained_fraction(system.chip) * 1e-12),
+      hbm_(npu_sustained_hbm_bytes_per_s(system) * 1e-12),
       engine_bytes_per_s_(system.dma_bytes_per_s()),
       streams_(system.npus) {
   for (uint32_t e = 0; e < system.dma.engines; ++e) {

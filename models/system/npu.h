@@ -25,6 +25,10 @@
 
 namespace npusim {
 
+/// HBM bandwidth one NPU moves in the system model, bytes/s: its share of the chip's pins at
+/// the DRAM's sustained fraction (models/memory/hbm_sustained_rate.h).
+[[nodiscard]] double npu_sustained_hbm_bytes_per_s(const SystemConfig& system);
+
 /// What an NPU needs from the collective being run.
 class TransferBoard {
  public:

@@ -10,8 +10,8 @@
 #include <systemc>
 #include <thread>
 
-#include "models/memory/hbm_sustained_rate.h"
 #include "models/system/algorithm.h"
+#include "models/system/npu.h"
 #include "models/system/system_model.h"
 #include "models/system/topology.h"
 #include "sim/base/error.h"
@@ -105,7 +105,7 @@ std::string describe_system(const SystemConfig& s) {
       fmt::format("  npus      {} x {}{} (HBM {} per NPU, sustains {})\n", s.npus, s.chip.name,
                   s.npus_per_chip > 1 ? fmt::format(" die ({} per package)", s.npus_per_chip) : "",
                   format_gbps(s.npu_peak_hbm_bytes_per_s()),
-                  format_gbps(s.npu_peak_hbm_bytes_per_s() * hbm_sustained_fraction(s.chip)));
+                  format_gbps(npu_sustained_hbm_bytes_per_s(s)));
   out += fmt::format("  topology  {}\n", topology->describe());
   double lo = 1e300, hi = 0;
   for (uint32_t i = 0; i < s.npus; ++i) {

@@ -2,11 +2,9 @@
 // chip names a DRAM preset, the pin rate without one, the chip's own figure when it gives one.
 #include <catch2/catch.hpp>
 
-#include "models/memory/dram_address_map.h"
-#include "models/memory/dram_scheduler.h"
+#include "dram_test_util.h"
 #include "models/memory/hbm_sustained_rate.h"
 #include "sim/config/chip_loader.h"
-#include "sim/config/dram_loader.h"
 
 using namespace npusim;
 
@@ -21,8 +19,7 @@ TEST_CASE("with a DRAM preset the channels lose what the DRAM model loses on a s
   for (const std::string name : {"ascend910", "ascend910b", "nvidia-a100", "nvidia-h100"}) {
     INFO(name);
     const ChipConfig c = load_chip(name);
-    const DramChoices choices{dram_scheduler_names(), dram_address_map_names()};
-    const DramConfig d = load_dram(c.hbm.dram, {}, choices);
+    const DramConfig d = test::preset(c.hbm.dram);
     const double refresh = d.timing_ns.rfc / d.timing_ns.refi;
     const double f = hbm_sustained_fraction(c);
     CHECK(f <= 1 - refresh);

@@ -1,7 +1,7 @@
 // Chip-to-chip link model: serialisation with line coding and flit headers, latency, credit
 // flow control, and the link rates of the shipped systems against their datasheet figures.
 // Each SystemC run happens in a forked child (tests/unit/system_fixtures.h).
-#include "models/memory/hbm_sustained_rate.h"
+#include "models/system/npu.h"
 #include "models/system/schedule.h"
 #include "sim/config/system_loader.h"
 #include "sim/system/system_runner.h"
@@ -27,10 +27,6 @@ double one_transfer_ps(const std::string& path, uint64_t bytes) {
   return v[0];
 }
 
-/// What one NPU's HBM moves in the model: pins x the DRAM's sustained stream fraction.
-double sustained_npu_hbm(const SystemConfig& s) {
-  return s.npu_peak_hbm_bytes_per_s() * hbm_sustained_fraction(s.chip);
-}
 }  // namespace
 
 TEST_CASE("line codes multiply into an efficiency") {
@@ -52,8 +48,8 @@ TEST_CASE("one packet over one link takes read plus serialisation plus latency p
   const uint64_t bytes = 3000;
   REQUIRE(l.wire_bytes(bytes) == 3000 + 12 * 16);
   const double data_bytes_per_ps = 4 * 25e9 * 64.0 / 66 / 8 * 1e-12;
-  const double hbm_bytes_per_ps = sustained_npu_hbm(s) * 1e-12;
-  REQUIRE(s.dma_bytes_per_s() > sustained_npu_hbm(s));  // the read is HBM-bound
+  const double hbm_bytes_per_ps = npu_sustained_hbm_bytes_per_s(s) * 1e-12;
+  REQUIRE(s.dma_bytes_per_s() > npu_sustained_hbm_bytes_per_s(s));  // the read is HBM-bound
   const double expected = bytes / hbm_bytes_per_ps         // DMA reads it from HBM
                           + 3192 / data_bytes_per_ps       // serialisation
                           + 50e3                           // serdes 40 + wire 10 ns
@@ -67,7 +63,7 @@ TEST_CASE("a long transfer streams at the link's payload rate") {
   const SystemConfig s = load_system(path);
   const uint64_t packets = 256, bytes = packets * 4096;  // 16 flits = 4352 wire bytes each
   const double ser = 4352 / (4 * 25e9 * 64.0 / 66 / 8 * 1e-12);
-  const double hbm = 4096 / (sustained_npu_hbm(s) * 1e-12);
+  const double hbm = 4096 / (npu_sustained_hbm_bytes_per_s(s) * 1e-12);
   // First read, then back-to-back packets, the last one's flight and drain.
   const double expected = hbm + packets * ser + 50e3 + hbm;
   CHECK(one_transfer_ps(path, bytes) == Approx(expected).margin(0.01));
@@ -85,7 +81,7 @@ TEST_CASE("a collective protocol efficiency stretches serialisation, not HBM or 
   REQUIRE(s.link("l").protocol_efficiency == 0.5);
   const uint64_t packets = 256, bytes = packets * 4096;
   const double ser = 4352 / (0.5 * 4 * 25e9 * 64.0 / 66 / 8 * 1e-12);
-  const double hbm = 4096 / (sustained_npu_hbm(s) * 1e-12);
+  const double hbm = 4096 / (npu_sustained_hbm_bytes_per_s(s) * 1e-12);
   CHECK(one_transfer_ps(path, bytes) == Approx(hbm + packets * ser + 50e3 + hbm).margin(0.01));
   CHECK(s.link("l").payload_bytes_per_s() == Approx(0.5 * 12.121212e9 * 256 / 272).epsilon(1e-6));
 }
@@ -97,7 +93,7 @@ TEST_CASE("with one packet of credit and a slow credit return the sender stalls 
   const SystemConfig s = load_system(path);
   const uint64_t packets = 64, bytes = packets * 4096;
   const double ser = 4352 / (4 * 25e9 * 64.0 / 66 / 8 * 1e-12);
-  const double hbm = 4096 / (sustained_npu_hbm(s) * 1e-12);
+  const double hbm = 4096 / (npu_sustained_hbm_bytes_per_s(s) * 1e-12);
   // Packet k+1 may start when packet k's credit is back: serialise, fly, drain, return.
   const double cycle = ser + 50e3 + hbm + 2000e3;
   const double expected = hbm + (packets - 1) * cycle + ser + 50e3 + hbm;
