@@ -73,6 +73,11 @@ TEST_CASE("bad input: negative or zero sizes") {
   expect_bad_input(
       "chip run --chip nvidia-a100 --kernel \"gemm m=64 n=64 k=64\" --set hbm.stream_efficiency=1.1",
       "--set hbm.stream_efficiency=1.1: invalid value for 'hbm.stream_efficiency': 1.1");
+  // The chip model derives its HBM rate from the DRAM preset, which cannot map an interleave
+  // wider than one of its rows.
+  expect_bad_input(
+      "chip run --chip nvidia-a100 --kernel \"gemm m=64 n=64 k=64\" --set hbm.interleave_bytes=4096",
+      "nvidia-a100.yaml: hbm.interleave_bytes 4096 does not fit the DRAM", false);
   const fs::path t = temp_file("zero.trace", "npusim-trace 1\ncore aiv 0\nMTE2 src=GM:0x0 dst=UB:0x0 bytes=0\n");
   expect_bad_input("chip run --chip ascend910b --trace " + t.string(), t.string() + ":3:");
   expect_bad_input("chip run --chip ascend910b --kernel \"gemm m=0 n=16 k=16\"", "kernel gemm");
