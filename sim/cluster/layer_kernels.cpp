@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/cluster/training_memory.h"
+
 namespace npusim {
 namespace {
 
@@ -164,16 +166,46 @@ void moe_block(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, 
   pointwise(k, s.moe_forward, s.moe_backward, "add", rows * m.hidden);
 }
 
+/// Megatron-LM's vocab-parallel cross-entropy on an fp32 copy of the logits
+/// (megatron/core/tensor_parallel/cross_entropy.py; the memory model stores those fp32
+/// logits too): forward casts to fp32 (2 + 4 bytes per logit), takes the row max (4),
+/// subtracts it (8), exponentiates (8), sums (4) and divides by the sum (8); backward scales
+/// the saved softmax by the incoming gradient (8) and casts back (4 + 2). The fp32 passes
+/// are priced as fp32 element-wise kernels of equal traffic (an fp32 add moves 12 bytes).
+void fp32_cross_entropy(const ModelSpec& m, const Kernels& k, uint64_t logits, StepKernels& s) {
+  const bool cast = m.dtype != "fp32";
+  if (cast) s.head_forward.push_back(k.elementwise("cast", logits));
+  s.head_forward.push_back(Kernels("fp32").elementwise("add", logits, 32.0 / 12.0));
+  s.head_backward.push_back(Kernels("fp32").elementwise("add", logits, 8.0 / 12.0));
+  if (cast)
+    s.head_backward.push_back(
+        {fmt::format("elementwise op=cast elements={} dtype=fp32 out_dtype={}", logits, m.dtype),
+         1});
+}
+
 void embedding_and_head(const ModelSpec& m, const ParallelConfig& par, const Kernels& k,
                         StepKernels& s) {
   const uint64_t tokens = rank_tokens(m, par);
   pointwise(k, s.embedding_forward, s.embedding_backward, "add", tokens * m.hidden);
-  // Encoders (BERT) predict only the masked tokens: 15% of the sequence (Devlin et al. 2019).
-  const uint64_t predicted = m.kind == ModelKind::encoder ? ceil_div(tokens * 15, 100) : tokens;
+  const uint64_t predicted = predicted_tokens(m, par);
   const uint64_t vocab = ceil_div(m.vocab, par.tp);  // vocab-parallel logits
   linear(k, s.head_forward, s.head_backward, predicted, vocab, m.hidden);
-  s.head_forward.push_back(k.softmax(predicted, vocab));
-  s.head_backward.push_back(k.elementwise("add", predicted * vocab));  // softmax - one-hot
+  fp32_cross_entropy(m, k, predicted * vocab, s);
+}
+
+/// Each micro-batch's backward adds the weight gradients it produced into the gradient
+/// buffer (Megatron-LM DDP: `param.main_grad.add_(param.grad)`, a read of both and a write,
+/// in the gradient type, which the memory model keeps in the training dtype).
+void gradient_accumulation(const ModelSpec& m, const ParallelConfig& par, const Kernels& k,
+                           StepKernels& s) {
+  const NpuParameters p = npu_parameters(m, par);
+  auto accumulate = [&k](KernelList& backward, uint64_t params) {
+    if (params > 0) backward.push_back(k.elementwise("add", params));
+  };
+  accumulate(s.mlp_backward, p.dense_layer);
+  accumulate(s.moe_backward, p.moe_layer);
+  accumulate(s.embedding_backward, p.embedding);
+  accumulate(s.head_backward, p.head);
 }
 
 void classic_net(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, StepKernels& s) {
@@ -205,6 +237,12 @@ uint64_t rank_tokens(const ModelSpec& model, const ParallelConfig& par) {
   return uint64_t{par.micro_batch} * model.seq_len / par.cp;
 }
 
+uint64_t predicted_tokens(const ModelSpec& model, const ParallelConfig& par) {
+  const uint64_t tokens = rank_tokens(model, par);
+  // Encoders (BERT) predict only the masked tokens: 15% of the sequence (Devlin et al. 2019).
+  return model.kind == ModelKind::encoder ? ceil_div(tokens * 15, 100) : tokens;
+}
+
 StepKernels step_kernels(const ModelSpec& model, const ParallelConfig& par) {
   const Kernels k(model.dtype);
   StepKernels s;
@@ -216,13 +254,20 @@ StepKernels step_kernels(const ModelSpec& model, const ParallelConfig& par) {
   mlp_block(model, par, k, s);
   if (model.kind == ModelKind::moe) moe_block(model, par, k, s);
   embedding_and_head(model, par, k, s);
+  gradient_accumulation(model, par, k, s);
   return s;
 }
 
-KernelList optimizer_kernels(uint64_t params) {
+KernelList optimizer_kernels(uint64_t params, uint32_t dtype_bytes) {
   if (params == 0) return {};
-  // An fp32 add moves 12 bytes per element; Adam moves ~30 bytes per parameter.
-  return {{fmt::format("elementwise op=add elements={} dtype=fp32", params), 30.0 / 12.0}};
+  // Bytes per parameter of Megatron-LM's mixed-precision optimizer step (megatron/core/
+  // optimizer): copy the 16-bit gradient to fp32 (2 + 4), unscale and check for overflow
+  // (4 + 4), the gradient norm for clipping (4), Adam (reads weight, gradient, momentum and
+  // variance, writes weight, momentum and variance: 28), copy the weights back to 16 bits
+  // (4 + 2). fp32 training has no copies and no loss scale: norm and Adam only.
+  const double bytes = dtype_bytes == 4 ? 4.0 + 28.0 : 6.0 + 8.0 + 4.0 + 28.0 + 6.0;
+  // An fp32 add moves 12 bytes per element.
+  return {{fmt::format("elementwise op=add elements={} dtype=fp32", params), bytes / 12.0}};
 }
 
 }  // namespace npusim

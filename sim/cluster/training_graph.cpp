@@ -241,10 +241,20 @@ class StageBuilder {
       zero3_gather(l, fmt::format("fwd mb{} L{} zero3 gather", mb, l));
       layer_forward(l, mb, ComputeKind::forward);
     }
-    if (chunk + 1 == chunks())
+    if (chunk + 1 == chunks()) {
       compute(ComputeKind::forward, ids_.head_forward, fmt::format("fwd mb{} head+loss", mb));
-    else
+      loss_statistics(mb);
+    } else
       send(true, mb, chunk + 1);
+  }
+
+  /// The vocab-parallel cross-entropy all-reduces three fp32 values per predicted token over
+  /// TP: the row maximum, the target logit and the sum of exponentials.
+  void loss_statistics(uint32_t mb) {
+    const uint64_t bytes = predicted_tokens(m_, par_) * 4;
+    for (const char* what : {"max", "target", "sum-exp"})
+      collective(CommKind::tp, CollectiveKind::all_reduce, GroupKind::tp, bytes,
+                 fmt::format("fwd mb{} loss {} tp", mb, what));
   }
 
   void backward_pass(uint32_t mb, uint32_t chunk, bool last, std::vector<uint32_t>& grad_ops) {
@@ -300,7 +310,7 @@ class StageBuilder {
     grad_ops.insert(grad_ops.end(), tp_beside_.begin(), tp_beside_.end());
     const uint64_t params = stage_parameters(m_, par_, stage_);
     const uint64_t shard = par_.zero_stage >= 1 ? params / (par_.dp * par_.cp) : params;
-    g_.costs.push_back(optimizer_kernels(shard));
+    g_.costs.push_back(optimizer_kernels(shard, static_cast<uint32_t>(bytes_)));
     const uint32_t optimizer =
         compute(ComputeKind::optimizer, static_cast<uint32_t>(g_.costs.size() - 1), "optimizer");
     for (uint32_t op : grad_ops) ops_[optimizer].deps.push_back(op);
