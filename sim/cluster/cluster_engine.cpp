@@ -66,7 +66,7 @@ struct RankState {
   std::vector<bool> done;
   std::array<uint32_t, kStreams> head{};
   std::array<bool, kStreams> busy{};
-  std::array<uint32_t, 4> group_sequence{};  ///< collectives issued per GroupKind (matching)
+  std::array<uint32_t, kGroupKinds> group_sequence{};  ///< collectives issued per GroupKind (matching)
   double compute_energy_j = 0;
   std::vector<OpRecord> records;
 };
@@ -170,8 +170,8 @@ class Engine {
     }
     // Full mode: the collective starts when its last member arrives.
     const auto kind = static_cast<size_t>(op.group);
-    const uint64_t key = (layout_.group_id(op.group, rank.coord) * 4 + kind) * (1ULL << 32) +
-                         rank.group_sequence[kind]++;
+    const uint64_t group = layout_.group_id(op.group, rank.coord) * kGroupKinds + kind;
+    const uint64_t key = group * (1ULL << 32) + rank.group_sequence[kind]++;
     auto& pending = pending_[key];
     pending.emplace_back(r, index);
     if (pending.size() < call.npus.size()) return;
@@ -213,7 +213,7 @@ class Engine {
                                                    const std::vector<uint32_t>& members) {
     static const std::vector<std::vector<uint32_t>> none;
     if (in_one_node(members, net_.npus_per_node())) return none;
-    const uint64_t key = uint64_t{c.stage} * 4 + static_cast<uint64_t>(kind);
+    const uint64_t key = uint64_t{c.stage} * kGroupKinds + static_cast<uint64_t>(kind);
     auto it = sibling_cache_.find(key);
     if (it == sibling_cache_.end())
       it = sibling_cache_.emplace(key, layout_.sibling_groups(kind, c)).first;

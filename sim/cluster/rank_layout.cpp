@@ -41,6 +41,15 @@ std::vector<uint32_t> RankLayout::group(GroupKind kind, const RankCoord& c) cons
       }
       break;
     }
+    case GroupKind::edp: {
+      const uint32_t flat = c.dp * par_.cp + c.cp;
+      for (uint32_t f = flat % par_.ep; f < par_.dp * par_.cp; f += par_.ep) {
+        m.dp = f / par_.cp;
+        m.cp = f % par_.cp;
+        members.push_back(npu(m));
+      }
+      break;
+    }
   }
   return members;
 }

@@ -3,7 +3,10 @@
 // Order (fastest first) as Megatron-LM's default: tensor, context, data, pipeline, so a TP
 // group stays inside a node and pipeline stages are the outermost split:
 //   npu = tp_rank + tp * (cp_rank + cp * (dp_rank + dp * stage)).
-// Expert-parallel groups are `ep` consecutive ranks of the flattened (dp, cp) index.
+// Expert-parallel groups are `ep` consecutive ranks of the flattened (dp, cp) index; the
+// ranks holding the same experts (one per EP group, every ep-th flattened index) form the
+// expert-data-parallel group, over which expert gradients are reduced (Megatron-Core's
+// expert data parallel group).
 
 #include <cstdint>
 #include <vector>
@@ -12,8 +15,9 @@
 
 namespace npusim {
 
-/// Communication groups a training op can use.
-enum class GroupKind { tp, cp, dp, ep };
+/// Communication groups a training op can use (edp: expert data parallel).
+enum class GroupKind { tp, cp, dp, ep, edp };
+inline constexpr uint64_t kGroupKinds = 5;
 
 struct RankCoord {
   uint32_t stage = 0;
@@ -44,7 +48,8 @@ class RankLayout {
   [[nodiscard]] uint32_t npus() const { return static_cast<uint32_t>(par_.npus()); }
 
   /// Members of `kind`'s group that contains `c`, in group-rank order. The dp group spans
-  /// dp x cp ranks (gradients are reduced over both, as Megatron-LM does).
+  /// dp x cp ranks (gradients are reduced over both, as Megatron-LM does); the edp group the
+  /// dp x cp / ep of them that hold the same experts.
   [[nodiscard]] std::vector<uint32_t> group(GroupKind kind, const RankCoord& c) const;
   /// A number naming that group (equal for all its members, distinct between groups).
   [[nodiscard]] uint64_t group_id(GroupKind kind, const RankCoord& c) const;

@@ -1,6 +1,7 @@
 #include "sim/cluster/training_graph.h"
 
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -81,6 +82,20 @@ class StageBuilder {
 
  private:
   [[nodiscard]] uint32_t chunks() const { return par_.pp * par_.vpp; }
+  [[nodiscard]] uint32_t group_size(GroupKind group) const {
+    switch (group) {
+      case GroupKind::tp: return par_.tp;
+      case GroupKind::cp: return par_.cp;
+      case GroupKind::ep: return par_.ep;
+      case GroupKind::dp: return par_.dp * par_.cp;
+      case GroupKind::edp: return par_.dp * par_.cp / par_.ep;
+    }
+    return 1;
+  }
+  /// Routed-expert parameters of layer `l` on this NPU (0 for a dense layer).
+  [[nodiscard]] uint64_t expert_params(uint32_t l) const {
+    return m_.is_moe_layer(l) ? params_.moe_layer_experts : 0;
+  }
   [[nodiscard]] uint32_t layers_per_chunk() const { return m_.layers / chunks(); }
   [[nodiscard]] bool transformer() const { return m_.kind != ModelKind::ops; }
   [[nodiscard]] uint64_t activation_bytes() const {
@@ -119,10 +134,7 @@ class StageBuilder {
   /// A collective of `kind` over `group`; skipped for a group of one.
   void collective(CommKind comm, CollectiveKind kind, GroupKind group, uint64_t bytes,
                   const std::string& name) {
-    const uint32_t size = group == GroupKind::tp   ? par_.tp
-                          : group == GroupKind::cp ? par_.cp
-                          : group == GroupKind::ep ? par_.ep
-                                                   : par_.dp * par_.cp;
+    const uint32_t size = group_size(group);
     if (size <= 1 || bytes == 0) return;
     GraphOp op;
     op.type = OpType::collective;
@@ -166,8 +178,11 @@ class StageBuilder {
 
   void zero3_gather(uint32_t layer, const std::string& name) {
     if (par_.zero_stage < 3) return;
+    const uint64_t experts = expert_params(layer);
     collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::dp,
-               params_.layer(m_, layer) * bytes_, name);
+               (params_.layer(m_, layer) - experts) * bytes_, name);
+    collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::edp, experts * bytes_,
+               name + " experts");
   }
 
   void receive(bool forward, uint32_t micro_batch, uint32_t chunk) {
@@ -261,62 +276,95 @@ class StageBuilder {
     if (chunk + 1 < chunks()) receive(false, mb, chunk);
     if (!transformer()) {
       compute(ComputeKind::backward, ids_.net_backward, fmt::format("bwd mb{} net", mb));
-      if (last) reduce_gradients(stage_parameters(m_, par_, stage_), "grads net", grad_ops);
+      if (last) reduce_gradients(stage_parameters(m_, par_, stage_), 0, "grads net", grad_ops);
       return;
     }
     if (chunk + 1 == chunks()) {
       compute(ComputeKind::backward, ids_.head_backward, fmt::format("bwd mb{} head", mb));
-      if (last) reduce_gradients(params_.head, "grads head", grad_ops);
+      if (last) reduce_gradients(params_.head, 0, "grads head", grad_ops);
     }
     for (uint32_t l = (chunk + 1) * layers_per_chunk(); l-- > chunk * layers_per_chunk();) {
       layer_backward(l, mb);
-      if (last) reduce_gradients(params_.layer(m_, l), fmt::format("grads L{}", l), grad_ops);
+      if (last)
+        reduce_gradients(params_.layer(m_, l), expert_params(l), fmt::format("grads L{}", l),
+                         grad_ops);
     }
     if (chunk == 0) {
       compute(ComputeKind::backward, ids_.embedding_backward, fmt::format("bwd mb{} embedding", mb));
-      if (last) reduce_gradients(params_.embedding, "grads embedding", grad_ops);
+      if (last) reduce_gradients(params_.embedding, 0, "grads embedding", grad_ops);
     } else {
       send(false, mb, chunk - 1);
     }
   }
 
-  /// Gradient reduction of `params` over the DP group: overlapped on the DP stream right after
-  /// the last backward producing them, or collected for one blocking reduction at the end.
-  void reduce_gradients(uint64_t params, const std::string& name, std::vector<uint32_t>& grad_ops) {
-    if (par_.dp * par_.cp <= 1 || params == 0) return;
+  [[nodiscard]] CollectiveKind gradient_collective() const {
+    return par_.zero_stage >= 1 ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce;
+  }
+
+  /// Gradient reduction of `params`, of which `experts` routed-expert parameters: the dense
+  /// ones over the DP group, the experts over the expert-DP group. Overlapped on the DP stream
+  /// right after the last backward producing them, or collected for one blocking reduction
+  /// at the end.
+  void reduce_gradients(uint64_t params, uint64_t experts, const std::string& name,
+                        std::vector<uint32_t>& grad_ops) {
     if (!par_.overlap_grad_reduce) {
-      deferred_grad_params_ += params;
+      deferred_grad_params_ += params - experts;
+      deferred_expert_params_ += experts;
       return;
     }
-    GraphOp op;
-    op.type = OpType::collective;
-    op.stream = kDpStream;
-    op.comm = CommKind::dp;
-    op.group = GroupKind::dp;
-    op.collective = par_.zero_stage >= 1 ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce;
-    op.bytes = params * bytes_;
-    op.deps.push_back(last_compute_);
-    op.label = label(name);
-    grad_ops.push_back(push(std::move(op)));
+    for (const auto& [group, count, suffix] :
+         {std::tuple{GroupKind::dp, params - experts, ""},
+          std::tuple{GroupKind::edp, experts, " experts"}}) {
+      if (group_size(group) <= 1 || count == 0) continue;
+      GraphOp op;
+      op.type = OpType::collective;
+      op.stream = kDpStream;
+      op.comm = CommKind::dp;
+      op.group = group;
+      op.collective = gradient_collective();
+      op.bytes = count * bytes_;
+      op.deps.push_back(last_compute_);
+      op.label = label(name + suffix);
+      grad_ops.push_back(push(std::move(op)));
+    }
   }
 
   void finish_step(std::vector<uint32_t>& grad_ops) {
-    if (deferred_grad_params_ > 0) {
-      collective(CommKind::dp,
-                 par_.zero_stage >= 1 ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce,
-                 GroupKind::dp, deferred_grad_params_ * bytes_, "grads (not overlapped)");
-    }
+    collective(CommKind::dp, gradient_collective(), GroupKind::dp, deferred_grad_params_ * bytes_,
+               "grads (not overlapped)");
+    collective(CommKind::dp, gradient_collective(), GroupKind::edp,
+               deferred_expert_params_ * bytes_, "expert grads (not overlapped)");
     grad_ops.insert(grad_ops.end(), tp_wait_next_.begin(), tp_wait_next_.end());
     grad_ops.insert(grad_ops.end(), tp_beside_.begin(), tp_beside_.end());
     const uint64_t params = stage_parameters(m_, par_, stage_);
-    const uint64_t shard = par_.zero_stage >= 1 ? params / (par_.dp * par_.cp) : params;
+    const uint64_t experts = stage_expert_parameters();
+    const uint64_t dense = params - experts;
+    // ZeRO shards dense parameters over the DP group, experts over the expert-DP group.
+    const uint64_t shard = par_.zero_stage >= 1 ? dense / group_size(GroupKind::dp) +
+                                                      experts / group_size(GroupKind::edp)
+                                                : params;
     g_.costs.push_back(optimizer_kernels(shard, static_cast<uint32_t>(bytes_)));
     const uint32_t optimizer =
         compute(ComputeKind::optimizer, static_cast<uint32_t>(g_.costs.size() - 1), "optimizer");
     for (uint32_t op : grad_ops) ops_[optimizer].deps.push_back(op);
-    if (par_.zero_stage == 1 || par_.zero_stage == 2)
-      collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::dp, params * bytes_,
+    if (par_.zero_stage == 1 || par_.zero_stage == 2) {
+      collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::dp, dense * bytes_,
                  "params all-gather");
+      collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::edp, experts * bytes_,
+                 "expert params all-gather");
+    }
+  }
+
+  /// Routed-expert parameters of the layers this stage holds.
+  [[nodiscard]] uint64_t stage_expert_parameters() const {
+    if (!transformer()) return 0;
+    uint64_t n = 0;
+    for (uint32_t c = 0; c < par_.vpp; ++c) {
+      const uint32_t chunk = c * par_.pp + stage_;
+      for (uint32_t l = chunk * layers_per_chunk(); l < (chunk + 1) * layers_per_chunk(); ++l)
+        n += expert_params(l);
+    }
+    return n;
   }
 
   TrainingGraph& g_;
@@ -330,6 +378,7 @@ class StageBuilder {
   std::vector<uint32_t> tp_beside_;     ///< TP collectives issued since the last compute op
   uint32_t waiting_recv_ = kNone;
   uint64_t deferred_grad_params_ = 0;
+  uint64_t deferred_expert_params_ = 0;
   NpuParameters params_;
   uint64_t bytes_;  ///< per element of the training dtype
 };

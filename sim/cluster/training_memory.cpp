@@ -317,7 +317,7 @@ MemoryBreakdown memory_per_npu(const ModelSpec& m, const ParallelConfig& p,
 NpuParameters npu_parameters(const ModelSpec& model, const ParallelConfig& parallel) {
   if (model.kind == ModelKind::ops) return {};
   const LayerParams lp = layer_params(model, parallel);
-  return {lp.dense_layer.total(), lp.moe_layer.total(), lp.first, lp.last};
+  return {lp.dense_layer.total(), lp.moe_layer.total(), lp.moe_layer.expert, lp.first, lp.last};
 }
 
 }  // namespace npusim

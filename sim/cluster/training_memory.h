@@ -59,6 +59,7 @@ struct ActivationOptions {
 struct NpuParameters {
   uint64_t dense_layer = 0;  ///< a transformer layer with a dense FFN
   uint64_t moe_layer = 0;    ///< an MoE layer, this NPU's routed experts included
+  uint64_t moe_layer_experts = 0;  ///< of which routed experts (reduced over the edp group)
   uint64_t embedding = 0;    ///< embeddings, on the first pipeline rank
   uint64_t head = 0;         ///< final norm + output layer (or tied copy, pooler), on the last
   [[nodiscard]] uint64_t layer(const ModelSpec& model, uint32_t index) const {

@@ -6,7 +6,9 @@
 #include "sim/cluster/cluster_engine.h"
 #include "sim/cluster/network_graph.h"
 #include "sim/cluster/pipeline_schedule.h"
+#include "sim/cluster/rank_layout.h"
 #include "sim/cluster/training_graph.h"
+#include "sim/cluster/training_memory.h"
 #include "sim/cluster/training_run.h"
 #include "sim/config/cluster_loader.h"
 
@@ -26,6 +28,19 @@ ModelSpec small_gpt(uint32_t layers = 8) {
   m.ffn_hidden = 4096;
   m.vocab = 32000;
   m.seq_len = 1024;
+  return m;
+}
+
+ModelSpec small_moe() {
+  ModelSpec m = small_gpt(4);
+  m.name = "small-moe";
+  m.kind = ModelKind::moe;
+  m.experts = 8;
+  m.top_k = 2;
+  m.shared_experts = 1;
+  m.expert_ffn_hidden = 1024;
+  m.dense_layers = 1;
+  m.moe_layer_freq = 1;
   return m;
 }
 
@@ -207,4 +222,56 @@ TEST_CASE("a model that does not fit is a verdict, not an error") {
   const TrainResult r = roofline_run("atlas-a2-cluster", par, false, big);
   CHECK_FALSE(r.memory.fits);
   CHECK(r.step_time_s > 0);
+}
+
+TEST_CASE("expert gradients are reduced over the ranks that hold the same experts") {
+  ParallelConfig par;
+  par.dp = 4;
+  par.ep = 2;
+  par.global_batch = 4;
+  const RankLayout layout(par);
+  RankCoord c;
+  c.dp = 1;
+  CHECK(layout.group(GroupKind::ep, c) == std::vector<uint32_t>{0, 1});
+  CHECK(layout.group(GroupKind::edp, c) == std::vector<uint32_t>{1, 3});
+  CHECK(layout.group(GroupKind::dp, c) == std::vector<uint32_t>{0, 1, 2, 3});
+
+  const ModelSpec m = small_moe();
+  const NpuParameters p = npu_parameters(m, par);
+  REQUIRE(p.moe_layer_experts > 0);
+  const TrainingGraph g = build_training_graph(m, par);
+  int expert_reductions = 0;
+  for (const GraphOp& op : g.stages[0].ops) {
+    if (op.type != OpType::collective || op.comm != CommKind::dp) continue;
+    const std::string& label = g.labels[op.label];
+    if (label == "grads L3 experts") {
+      CHECK(op.group == GroupKind::edp);
+      CHECK(op.bytes == p.moe_layer_experts * 2);
+      ++expert_reductions;
+    }
+    if (label == "grads L3") {
+      CHECK(op.group == GroupKind::dp);
+      CHECK(op.bytes == (p.moe_layer - p.moe_layer_experts) * 2);
+    }
+    if (label == "grads L0") CHECK(op.bytes == p.dense_layer * 2);  // a dense layer: no experts
+  }
+  CHECK(expert_reductions == 1);
+
+  // ep = dp: every rank holds experts no other rank holds, so there is nothing to reduce.
+  par.ep = 4;
+  const TrainingGraph own = build_training_graph(m, par);
+  for (const GraphOp& op : own.stages[0].ops)
+    CHECK_FALSE((op.type == OpType::collective && op.group == GroupKind::edp));
+}
+
+TEST_CASE("with expert parallelism symmetric and full simulation agree within 0.5 percent") {
+  ParallelConfig par;
+  par.tp = 2;
+  par.dp = 8;
+  par.ep = 4;
+  par.global_batch = 16;
+  const TrainResult sym = roofline_run("atlas-a2-cluster", par, false, small_moe());
+  const TrainResult full = roofline_run("atlas-a2-cluster", par, true, small_moe());
+  CHECK(full.engine.ranks.size() == 16);
+  CHECK(sym.step_time_s == Approx(full.step_time_s).epsilon(0.005));
 }
