@@ -294,7 +294,7 @@ class Engine {
     if (blocker->type == OpType::recv) {
       const TimePs transfer = std::clamp(rank.start[blocker_index], from, to);
       b.bubble_s += ps_to_seconds(transfer - from);
-      b.exposed_comm_s[static_cast<size_t>(CommKind::pp)] += ps_to_seconds(to - transfer);
+      b.exposed_comm_s[static_cast<size_t>(blocker->comm)] += ps_to_seconds(to - transfer);
     } else if (blocker->type == OpType::collective) {
       b.exposed_comm_s[static_cast<size_t>(blocker->comm)] += gap;
     } else {

@@ -414,7 +414,10 @@ class Replayer {
     if (dep.kind == ReplayKind::recv) {
       const TimePs transfer = std::clamp(s.start[blocker], from, to);
       b.bubble_s += ps_to_seconds(transfer - from);
-      b.exposed_comm_s[static_cast<size_t>(CommKind::pp)] += ps_to_seconds(to - transfer);
+      // A receive waits on a pipeline transfer unless its category says otherwise.
+      const size_t kind = dep.category < kCommKinds ? dep.category
+                                                      : static_cast<size_t>(CommKind::pp);
+      b.exposed_comm_s[kind] += ps_to_seconds(to - transfer);
     } else if (dep.kind == ReplayKind::collective || dep.kind == ReplayKind::send) {
       b.exposed_comm_s[comm_index(dep)] += gap;
     } else {

@@ -51,6 +51,10 @@ uint64_t transfer_tag(bool forward, uint32_t micro_batch, uint32_t to_chunk, uin
   return (uint64_t{micro_batch} * chunks + to_chunk) * 2 + (forward ? 1 : 0);
 }
 
+/// Message key of the tied word-embedding gradient sent to `to_stage` (above every
+/// pipeline transfer's key).
+uint64_t embedding_grad_tag(uint32_t to_stage) { return (uint64_t{1} << 62) + to_stage; }
+
 /// Builds the program of one stage.
 class StageBuilder {
  public:
@@ -186,28 +190,53 @@ class StageBuilder {
   }
 
   void receive(bool forward, uint32_t micro_batch, uint32_t chunk) {
+    receive_tagged(CommKind::pp, transfer_tag(forward, micro_batch, chunk, chunks()),
+                   fmt::format("recv {} mb{}", forward ? "act" : "grad", micro_batch));
+  }
+
+  void receive_tagged(CommKind comm, uint64_t tag, std::string name) {
     GraphOp op;
     op.type = OpType::recv;
     op.stream = kNoStream;
-    op.comm = CommKind::pp;
-    op.label = label(fmt::format("recv {} mb{}", forward ? "act" : "grad", micro_batch));
+    op.comm = comm;
+    op.label = label(std::move(name));
     const uint32_t index = push(std::move(op));
-    recvs[transfer_tag(forward, micro_batch, chunk, chunks())] = index;
+    recvs[tag] = index;
     waiting_recv_ = index;
   }
 
   void send(bool forward, uint32_t micro_batch, uint32_t to_chunk) {
-    GraphOp op;
-    op.type = OpType::send;
-    op.comm = CommKind::pp;
     // Scatter-gather optimisation (Narayanan et al. SC'21 sec. 4.1): each TP rank sends its
     // 1/tp slice; the all-gather on the receiving node's fast links is not modelled.
-    op.bytes = activation_bytes() / par_.tp;
-    op.peer_stage = to_chunk % par_.pp;
-    op.label = label(fmt::format("send {} mb{}", forward ? "act" : "grad", micro_batch));
+    send_tagged(CommKind::pp, activation_bytes() / par_.tp, to_chunk % par_.pp,
+                transfer_tag(forward, micro_batch, to_chunk, chunks()),
+                fmt::format("send {} mb{}", forward ? "act" : "grad", micro_batch));
+  }
+
+  void send_tagged(CommKind comm, uint64_t bytes, uint32_t to_stage, uint64_t tag,
+                   std::string name) {
+    GraphOp op;
+    op.type = OpType::send;
+    op.comm = comm;
+    op.bytes = bytes;
+    op.peer_stage = to_stage;
+    op.label = label(std::move(name));
     const uint32_t index = push(std::move(op));
-    sends.emplace_back(index, op.peer_stage,
-                       transfer_tag(forward, micro_batch, to_chunk, chunks()));
+    sends.emplace_back(index, to_stage, tag);
+  }
+
+  /// With tied embeddings and pp > 1 the last stage holds a copy of the word embedding for
+  /// the output layer; after the backward pass the two copies' gradients are all-reduced
+  /// between the first and the last stage (Megatron-LM `_allreduce_word_embedding_grads`),
+  /// an exchange of the rank's vocabulary slice in each direction.
+  void tied_embedding_sync() {
+    if (!m_.tied_embeddings || par_.pp == 1 || !transformer()) return;
+    const uint32_t last = par_.pp - 1;
+    if (stage_ != 0 && stage_ != last) return;
+    const uint32_t peer = stage_ == 0 ? last : 0;
+    const uint64_t bytes = (uint64_t{m_.vocab} + par_.tp - 1) / par_.tp * m_.hidden * bytes_;
+    send_tagged(CommKind::dp, bytes, peer, embedding_grad_tag(peer), "send embedding grads");
+    receive_tagged(CommKind::dp, embedding_grad_tag(stage_), "recv embedding grads");
   }
 
   void layer_forward(uint32_t layer, uint32_t mb, ComputeKind kind) {
@@ -334,6 +363,7 @@ class StageBuilder {
                "grads (not overlapped)");
     collective(CommKind::dp, gradient_collective(), GroupKind::edp,
                deferred_expert_params_ * bytes_, "expert grads (not overlapped)");
+    tied_embedding_sync();
     grad_ops.insert(grad_ops.end(), tp_wait_next_.begin(), tp_wait_next_.end());
     grad_ops.insert(grad_ops.end(), tp_beside_.begin(), tp_beside_.end());
     const uint64_t params = stage_parameters(m_, par_, stage_);

@@ -88,7 +88,7 @@ ReplayGraph export_training_graph(const TrainResult& result, uint32_t npus_per_n
         }
         case OpType::send: {
           n.kind = ReplayKind::send;
-          n.category = static_cast<uint8_t>(CommKind::pp);
+          n.category = static_cast<uint8_t>(op.comm);
           n.bytes = op.bytes;
           RankCoord peer = coord;
           peer.stage = op.peer_stage;
@@ -100,7 +100,7 @@ ReplayGraph export_training_graph(const TrainResult& result, uint32_t npus_per_n
         }
         case OpType::recv: {
           n.kind = ReplayKind::recv;
-          n.category = static_cast<uint8_t>(CommKind::pp);
+          n.category = static_cast<uint8_t>(op.comm);
           auto it = sender_stage.find({coord.stage, i});
           if (it == sender_stage.end()) throw InternalError("training graph receive without a send");
           RankCoord peer = coord;

@@ -275,3 +275,44 @@ TEST_CASE("with expert parallelism symmetric and full simulation agree within 0.
   CHECK(full.engine.ranks.size() == 16);
   CHECK(sym.step_time_s == Approx(full.step_time_s).epsilon(0.005));
 }
+
+TEST_CASE("tied embeddings: the first and last stage exchange the word embedding's gradients") {
+  ModelSpec m = small_gpt(4);
+  m.tied_embeddings = true;
+  ParallelConfig par;
+  par.tp = 2;
+  par.pp = 2;
+  par.dp = 2;
+  par.global_batch = 4;
+  auto exchanges = [](const TrainingGraph& g, uint32_t stage) {
+    std::vector<uint64_t> sent;
+    int received = 0;
+    for (const GraphOp& op : g.stages[stage].ops) {
+      const std::string& label = g.labels[op.label];
+      if (label == "send embedding grads") {
+        CHECK(op.peer_stage == 1 - stage);
+        sent.push_back(op.bytes);
+      }
+      if (label == "recv embedding grads") ++received;
+    }
+    CHECK(received == static_cast<int>(sent.size()));
+    return sent;
+  };
+  const TrainingGraph g = build_training_graph(m, par);
+  const uint64_t slice = uint64_t{m.vocab} / par.tp * m.hidden * 2;  // fp16
+  CHECK(exchanges(g, 0) == std::vector<uint64_t>{slice});
+  CHECK(exchanges(g, 1) == std::vector<uint64_t>{slice});
+
+  // Symmetric and full simulation both complete the exchange and agree.
+  const TrainResult sym = roofline_run("atlas-a2-cluster", par, false, m);
+  const TrainResult full = roofline_run("atlas-a2-cluster", par, true, m);
+  CHECK(sym.step_time_s == Approx(full.step_time_s).epsilon(0.005));
+
+  m.tied_embeddings = false;  // an output layer of its own: nothing to exchange
+  const TrainingGraph untied = build_training_graph(m, par);
+  CHECK(exchanges(untied, 0).empty());
+  m.tied_embeddings = true;
+  par.pp = 1;  // one stage holds the one embedding
+  par.global_batch = 2;
+  CHECK(exchanges(build_training_graph(m, par), 0).empty());
+}
