@@ -52,13 +52,18 @@ class Kernels {
   std::string dtype_;
 };
 
-/// Forward GEMM (m,n,k) and its two backward GEMMs.
+/// Forward GEMM (m,n,k) and its two backward GEMMs; with a bias, the bias gradient: a sum
+/// of the m x n output gradient over its rows, one 16-bit read per element (priced as a
+/// third of an element-wise add's traffic). The forward bias add is taken to be fused into
+/// the GEMM or the next element-wise kernel (Megatron-LM fuses all but QKV's: see
+/// attention_block).
 void linear(const Kernels& k, KernelList& forward, KernelList& backward, uint64_t m, uint64_t n,
-            uint64_t kk, double count = 1) {
+            uint64_t kk, double count = 1, bool bias = false) {
   if (m == 0 || n == 0 || kk == 0) return;
   forward.push_back(k.gemm(m, n, kk, false, false, count));
   backward.push_back(k.gemm(m, kk, n, false, true, count));   // dX = dY W^T
   backward.push_back(k.gemm(kk, n, m, true, false, count));   // dW = X^T dY
+  if (bias) backward.push_back(k.elementwise("add", m * n, count / 3.0));  // db = sum dY
 }
 
 /// `batch` independent GEMMs (m,n,k), e.g. one per attention head: the cores share out the
@@ -112,7 +117,11 @@ void attention_block(const ModelSpec& m, const ParallelConfig& par, const Kernel
   const uint64_t h = m.hidden;
   s.attention_forward.push_back(k.norm(m.norm, rows, h));
   s.attention_backward.push_back(k.norm(m.norm, rows, h, 2));
-  linear(k, s.attention_forward, s.attention_backward, tokens, h / par.tp + 2 * kv_columns(m, par), h);
+  const uint64_t qkv = h / par.tp + 2 * kv_columns(m, par);
+  linear(k, s.attention_forward, s.attention_backward, tokens, qkv, h, 1, m.linear_bias);
+  // Megatron-LM adds the QKV bias in a pass of its own (read and write the output: 2/3 of
+  // an element-wise add's traffic); its other biases ride in fused kernels.
+  if (m.linear_bias) s.attention_forward.push_back(k.elementwise("add", tokens * qkv, 2.0 / 3.0));
   const bool causal = m.kind != ModelKind::encoder;
   const uint64_t seq_q = m.seq_len / par.cp;
   if (par.flash_attention) {
@@ -124,7 +133,7 @@ void attention_block(const ModelSpec& m, const ParallelConfig& par, const Kernel
   } else {
     unfused_attention(m, par, k, s);
   }
-  linear(k, s.attention_forward, s.attention_backward, tokens, h, h / par.tp);
+  linear(k, s.attention_forward, s.attention_backward, tokens, h, h / par.tp, 1, m.linear_bias);
   pointwise(k, s.attention_forward, s.attention_backward, "add", rows * h);
 }
 
@@ -133,10 +142,10 @@ void ffn(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, Kernel
          KernelList& backward, uint64_t tokens, uint64_t ffn_width, double count) {
   const uint64_t f = ffn_width / par.tp;
   const uint64_t up = m.activation == Activation::swiglu ? 2 * f : f;  // gate and up fused
-  linear(k, forward, backward, tokens, up, m.hidden, count);
+  linear(k, forward, backward, tokens, up, m.hidden, count, m.linear_bias);
   forward.push_back(k.elementwise("mul", tokens * f, count));  // activation (and gating)
   backward.push_back(k.elementwise("mul", tokens * f, 2 * count));
-  linear(k, forward, backward, tokens, m.hidden, f, count);
+  linear(k, forward, backward, tokens, m.hidden, f, count, m.linear_bias);
 }
 
 void mlp_block(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, StepKernels& s) {

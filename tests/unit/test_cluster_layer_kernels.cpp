@@ -106,3 +106,23 @@ TEST_CASE("with TP the loss all-reduces its max, target logit and sum of exponen
   par.tp = 1;
   CHECK(loss_collectives(par) == 0);
 }
+
+TEST_CASE("linear biases: a QKV bias pass forward, a bias-gradient sum per linear backward") {
+  ParallelConfig par;
+  par.tp = 2;
+  ModelSpec m = gpt();
+  const uint64_t tokens = 1024;
+  const uint64_t qkv = 3 * 1024 / 2;
+  const StepKernels plain = step_kernels(m, par);
+  m.linear_bias = true;
+  const StepKernels biased = step_kernels(m, par);
+  CHECK(count_of(biased.attention_forward, fmt::format("elementwise op=add elements={} dtype=fp16",
+                                                       tokens * qkv)) == Approx(2.0 / 3.0));
+  // Bias gradients read each output gradient once: QKV and output projection, FC1 and FC2.
+  CHECK(count_of(biased.attention_backward, fmt::format("elementwise op=add elements={} dtype=fp16",
+                                                        tokens * qkv)) == Approx(1.0 / 3.0));
+  CHECK(biased.attention_backward.size() == plain.attention_backward.size() + 2);
+  CHECK(biased.mlp_backward.size() == plain.mlp_backward.size() + 2);
+  CHECK(biased.attention_forward.size() == plain.attention_forward.size() + 1);
+  CHECK(biased.mlp_forward.size() == plain.mlp_forward.size());
+}
