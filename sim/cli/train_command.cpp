@@ -216,6 +216,11 @@ void add_train_command(CLI::App& app, CommandAction& action) {
                     "Attention kernel: flash (fused) or unfused (Megatron-LM before FlashAttention:\n"
                     "score matrix stored, softmax and dropout over it)")
       ->capture_default_str();
+  train->add_option("--moe-imbalance", a->par.moe_imbalance,
+                    "MoE routing: tokens the busiest expert rank gets / a balanced router's\n"
+                    "(1 = balanced, up to experts / top_k); sets expert compute, all-to-all\n"
+                    "volume and expert activations")
+      ->capture_default_str();
   train->add_flag("--no-overlap-grad", a->no_overlap_grad,
                   "Reduce DP gradients after the backward pass instead of during it");
   train->add_flag("--overlap-tp", a->par.overlap_tp_comm,

@@ -157,8 +157,8 @@ void mlp_block(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, 
   pointwise(k, s.mlp_forward, s.mlp_backward, "add", rows * m.hidden);
 }
 
-/// MoE FFN: tokens are spread evenly over the experts (a balanced router), each of the
-/// experts / ep local experts gets tokens x top_k x ep / experts of them.
+/// MoE FFN: each of the experts / ep local experts gets tokens x top_k x ep / experts tokens
+/// under a balanced router, times the routing imbalance on the busiest rank.
 void moe_block(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, StepKernels& s) {
   const uint64_t tokens = rank_tokens(m, par);
   const uint64_t rows = par.sp ? tokens / par.tp : tokens;
@@ -166,7 +166,8 @@ void moe_block(const ModelSpec& m, const ParallelConfig& par, const Kernels& k, 
   s.moe_backward.push_back(k.norm(m.norm, rows, m.hidden, 2));
   linear(k, s.moe_forward, s.moe_backward, tokens, m.experts, m.hidden);  // router
   const uint64_t local_experts = m.experts / par.ep;
-  const uint64_t per_expert = ceil_div(tokens * m.top_k * par.ep, m.experts);
+  const auto balanced = static_cast<double>(tokens * m.top_k * par.ep) / m.experts;
+  const auto per_expert = static_cast<uint64_t>(std::ceil(balanced * par.moe_imbalance));
   ffn(m, par, k, s.moe_forward, s.moe_backward, per_expert, m.expert_ffn_hidden,
       static_cast<double>(local_experts));
   if (m.shared_experts > 0)

@@ -33,6 +33,11 @@ struct ParallelConfig {
   /// unfused form of Megatron-LM before FlashAttention (batched QK^T GEMM, softmax and dropout
   /// over the stored score matrix, batched PV GEMM), for comparing with results of that era.
   bool flash_attention = true;
+  /// MoE routing: routed tokens the busiest expert rank receives, relative to a balanced
+  /// router (1). Synchronous all-to-alls and the next layer wait for that rank, so it sets
+  /// the expert compute, the all-to-all volume and the expert activations priced for every
+  /// rank. A capacity factor with padding (GShard, Switch) costs the same.
+  double moe_imbalance = 1.0;
 
   /// NPUs the job uses: tp x pp x dp x cp (EP reuses the dp x cp ranks).
   [[nodiscard]] uint64_t npus() const { return uint64_t{tp} * pp * dp * cp; }

@@ -1,5 +1,6 @@
 #include "sim/cluster/training_graph.h"
 
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -176,7 +177,8 @@ class StageBuilder {
   }
 
   void ep_exchange(const std::string& name) {
-    const uint64_t bytes = rank_tokens(m_, par_) * m_.top_k * m_.hidden * bytes_;
+    const auto bytes = static_cast<uint64_t>(std::ceil(static_cast<double>(
+        rank_tokens(m_, par_) * m_.top_k * m_.hidden * bytes_) * par_.moe_imbalance));
     collective(CommKind::ep, CollectiveKind::all_to_all, GroupKind::ep, bytes, name);
   }
 
@@ -503,6 +505,15 @@ void check_parallelism(const ModelSpec& m, const ParallelConfig& par) {
   if (m.ffn_hidden % par.tp != 0 || m.hidden % par.tp != 0)
     bad(fmt::format("hidden ({}) and ffn_hidden ({}) must be divisible by tp ({})", m.hidden,
                     m.ffn_hidden, par.tp));
+  if (par.moe_imbalance != 1.0) {
+    if (m.kind != ModelKind::moe)
+      bad(fmt::format("--moe-imbalance needs an MoE model ('{}' is {})", m.name, to_string(m.kind)));
+    // Worst case: every token routes to the same top_k experts, experts / top_k x balanced.
+    const double worst = static_cast<double>(m.experts) / m.top_k;
+    if (!(par.moe_imbalance >= 1.0 && par.moe_imbalance <= worst))
+      bad(fmt::format("--moe-imbalance {} outside [1, experts / top_k = {}]", par.moe_imbalance,
+                      worst));
+  }
   if (par.ep > 1) {
     if (m.kind != ModelKind::moe) bad(fmt::format("--ep {} needs an MoE model ('{}' is {})", par.ep, m.name, to_string(m.kind)));
     if (m.experts % par.ep != 0)

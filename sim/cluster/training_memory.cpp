@@ -208,9 +208,10 @@ double layer_activation_bytes(const ModelSpec& m, const ParallelConfig& p, uint3
   const double inner = m.activation == Activation::gelu ? 2.0 : 3.0;
   if (m.is_moe_layer(layer)) {
     // Routed tokens: top_k permuted copies of the FFN input and top_k + shared expert inner
-    // activations (balanced routing); router probabilities in fp32.
-    replicated += m.top_k * d * h + 4.0 * m.experts;
-    split_tp += (m.top_k + m.shared_experts) * inner * d * m.expert_ffn_hidden;
+    // activations (balanced routing, times the imbalance); router probabilities in fp32.
+    const double routed = m.top_k * p.moe_imbalance;  // copies on the busiest rank
+    replicated += routed * d * h + 4.0 * m.experts;
+    split_tp += (routed + m.shared_experts) * inner * d * m.expert_ffn_hidden;
   } else {
     split_tp += inner * d * m.ffn_hidden;
   }

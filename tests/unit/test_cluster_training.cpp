@@ -316,3 +316,29 @@ TEST_CASE("tied embeddings: the first and last stage exchange the word embedding
   par.global_batch = 2;
   CHECK(exchanges(build_training_graph(m, par), 0).empty());
 }
+
+TEST_CASE("MoE routing imbalance: the busiest expert rank sets compute, all-to-all and memory") {
+  ParallelConfig par;
+  par.dp = 4;
+  par.ep = 2;
+  par.global_batch = 4;
+  const ModelSpec m = small_moe();
+  auto dispatch_bytes = [&m](const ParallelConfig& p) {
+    const TrainingGraph g = build_training_graph(m, p);
+    for (const GraphOp& op : g.stages[0].ops)
+      if (op.type == OpType::collective && op.group == GroupKind::ep) return op.bytes;
+    return uint64_t{0};
+  };
+  const uint64_t balanced_bytes = dispatch_bytes(par);
+  const TrainResult balanced = roofline_run("atlas-a2-cluster", par, false, m);
+  par.moe_imbalance = 1.5;
+  CHECK(dispatch_bytes(par) == balanced_bytes * 3 / 2);
+  const TrainResult skewed = roofline_run("atlas-a2-cluster", par, false, m);
+  CHECK(skewed.step_time_s > balanced.step_time_s);
+  CHECK(skewed.memory.activations > balanced.memory.activations);
+  // Each local expert's GEMMs run 1.5x the balanced tokens: 1024 x 2 x 2 / 8 = 512 -> 768.
+  bool found = false;
+  for (const KernelUse& k : step_kernels(m, par).moe_forward)
+    if (k.spec.rfind("gemm m=768 ", 0) == 0) found = true;
+  CHECK(found);
+}

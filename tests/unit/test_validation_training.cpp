@@ -32,7 +32,7 @@ std::string megatron(const std::string& size) {
 }
 
 // Documented band of (model - published) / published for the SC'21 rows (docs/validation.md:
-// the target is 10%; the rows are at +12..+17%).
+// the target is 10%; the rows are at +10..+16%).
 constexpr double kMegatronBandLow = -0.10;
 constexpr double kMegatronBandHigh = 0.18;
 
