@@ -2,38 +2,10 @@
 
 #include <algorithm>
 #include <map>
-#include <numeric>
 
 #include "sim/base/error.h"
 
 namespace npusim {
-
-double StepBreakdown::total_s() const {
-  return compute_s() + optimizer_s + bubble_s + idle_s +
-         std::accumulate(exposed_comm_s.begin(), exposed_comm_s.end(), 0.0);
-}
-
-StepBreakdown& StepBreakdown::operator+=(const StepBreakdown& o) {
-  forward_s += o.forward_s;
-  backward_s += o.backward_s;
-  recompute_s += o.recompute_s;
-  optimizer_s += o.optimizer_s;
-  for (int k = 0; k < kCommKinds; ++k) exposed_comm_s[k] += o.exposed_comm_s[k];
-  bubble_s += o.bubble_s;
-  idle_s += o.idle_s;
-  return *this;
-}
-
-StepBreakdown& StepBreakdown::operator*=(double f) {
-  forward_s *= f;
-  backward_s *= f;
-  recompute_s *= f;
-  optimizer_s *= f;
-  for (double& c : exposed_comm_s) c *= f;
-  bubble_s *= f;
-  idle_s *= f;
-  return *this;
-}
 
 namespace {
 
@@ -257,12 +229,7 @@ class Engine {
       const double d = ps_to_seconds(rank.end[i] - rank.start[i]);
       if (op.type == OpType::compute) {
         run.compute_busy_s += d;
-        switch (op.compute) {
-          case ComputeKind::forward: b.forward_s += d; break;
-          case ComputeKind::backward: b.backward_s += d; break;
-          case ComputeKind::recompute: b.recompute_s += d; break;
-          case ComputeKind::optimizer: b.optimizer_s += d; break;
-        }
+        b.add_compute(op.compute, d);
       } else {
         b.exposed_comm_s[static_cast<size_t>(op.comm)] += d;
       }
@@ -286,20 +253,14 @@ class Engine {
         blocker = &rank.program->ops[d];
         blocker_index = d;
       }
-    const double gap = ps_to_seconds(to - from);
-    if (!blocker || rank.end[blocker_index] < to) {
-      b.idle_s += gap;
-      return;
+    using WaitedFor = StepBreakdown::WaitedFor;
+    WaitedFor what = WaitedFor::nothing;
+    if (blocker && rank.end[blocker_index] >= to) {
+      if (blocker->type == OpType::recv) what = WaitedFor::receive;
+      if (blocker->type == OpType::collective) what = WaitedFor::communication;
     }
-    if (blocker->type == OpType::recv) {
-      const TimePs transfer = std::clamp(rank.start[blocker_index], from, to);
-      b.bubble_s += ps_to_seconds(transfer - from);
-      b.exposed_comm_s[static_cast<size_t>(blocker->comm)] += ps_to_seconds(to - transfer);
-    } else if (blocker->type == OpType::collective) {
-      b.exposed_comm_s[static_cast<size_t>(blocker->comm)] += gap;
-    } else {
-      b.idle_s += gap;
-    }
+    b.add_wait(what, blocker ? static_cast<size_t>(blocker->comm) : 0, from, to,
+               blocker ? rank.start[blocker_index] : 0);
   }
 
   const TrainingGraph& graph_;

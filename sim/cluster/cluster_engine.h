@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/cluster/collective.h"
+#include "sim/cluster/step_breakdown.h"
 #include "sim/cluster/training_graph.h"
 
 namespace npusim {
@@ -17,21 +18,6 @@ struct EngineOptions {
   bool full = false;  ///< simulate every rank instead of one per stage
   CollectiveAlgo algorithm = CollectiveAlgo::automatic;
   bool keep_records = false;  ///< keep every op's start and end (for a timeline)
-};
-
-/// Where one rank's step time went; the parts add up to the step time.
-struct StepBreakdown {
-  double forward_s = 0;
-  double backward_s = 0;
-  double recompute_s = 0;
-  double optimizer_s = 0;
-  std::array<double, kCommKinds> exposed_comm_s{};  ///< blocking or waited-for communication
-  double bubble_s = 0;  ///< waiting for another stage's compute
-  double idle_s = 0;    ///< anything else (e.g. waiting for the slowest stage at the end)
-  [[nodiscard]] double compute_s() const { return forward_s + backward_s + recompute_s; }
-  [[nodiscard]] double total_s() const;
-  StepBreakdown& operator+=(const StepBreakdown& o);
-  StepBreakdown& operator*=(double f);
 };
 
 struct OpRecord {

@@ -372,13 +372,9 @@ class Replayer {
         const double d = ps_to_seconds(s.end[i] - from);
         if (node.kind == ReplayKind::compute || node.kind == ReplayKind::mem_load ||
             node.kind == ReplayKind::mem_store || node.kind == ReplayKind::marker) {
-          switch (node.category == kUncategorised ? ComputeKind::forward
-                                                  : static_cast<ComputeKind>(node.category)) {
-            case ComputeKind::forward: b.forward_s += d; break;
-            case ComputeKind::backward: b.backward_s += d; break;
-            case ComputeKind::recompute: b.recompute_s += d; break;
-            case ComputeKind::optimizer: b.optimizer_s += d; break;
-          }
+          b.add_compute(node.category == kUncategorised ? ComputeKind::forward
+                                                        : static_cast<ComputeKind>(node.category),
+                        d);
         } else {
           b.exposed_comm_s[comm_index(node)] += d;
         }
@@ -405,23 +401,21 @@ class Replayer {
     uint32_t blocker = kNoIndex;
     for (uint32_t d : node.deps)
       if (blocker == kNoIndex || s.end[d] > s.end[blocker]) blocker = d;
-    const double gap = ps_to_seconds(to - from);
+    using WaitedFor = StepBreakdown::WaitedFor;
     if (blocker == kNoIndex || s.end[blocker] < to) {
-      b.idle_s += gap;
+      b.add_wait(WaitedFor::nothing, 0, from, to);
       return;
     }
     const ReplayNode& dep = nodes[blocker];
     if (dep.kind == ReplayKind::recv) {
-      const TimePs transfer = std::clamp(s.start[blocker], from, to);
-      b.bubble_s += ps_to_seconds(transfer - from);
       // A receive waits on a pipeline transfer unless its category says otherwise.
       const size_t kind = dep.category < kCommKinds ? dep.category
                                                       : static_cast<size_t>(CommKind::pp);
-      b.exposed_comm_s[kind] += ps_to_seconds(to - transfer);
+      b.add_wait(WaitedFor::receive, kind, from, to, s.start[blocker]);
     } else if (dep.kind == ReplayKind::collective || dep.kind == ReplayKind::send) {
-      b.exposed_comm_s[comm_index(dep)] += gap;
+      b.add_wait(WaitedFor::communication, comm_index(dep), from, to);
     } else {
-      b.idle_s += gap;
+      b.add_wait(WaitedFor::nothing, 0, from, to);
     }
   }
 
