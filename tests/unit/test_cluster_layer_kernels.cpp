@@ -9,25 +9,13 @@
 #include "sim/cluster/layer_kernels.h"
 #include "sim/cluster/training_graph.h"
 #include "sim/cluster/training_memory.h"
+#include "cluster_test_models.h"
 
 using namespace npusim;
 
 namespace {
 
-ModelSpec gpt(const std::string& dtype = "fp16") {
-  ModelSpec m;
-  m.name = "gpt";
-  m.kind = ModelKind::dense;
-  m.dtype = dtype;
-  m.layers = 4;
-  m.hidden = 1024;
-  m.heads = 16;
-  m.kv_heads = 16;
-  m.ffn_hidden = 4096;
-  m.vocab = 32000;
-  m.seq_len = 1024;
-  return m;
-}
+ModelSpec gpt(const std::string& dtype = "fp16") { return test::small_gpt(4, dtype); }
 
 bool contains(const KernelList& list, const std::string& spec) {
   return std::any_of(list.begin(), list.end(), [&](const KernelUse& k) { return k.spec == spec; });

@@ -6,25 +6,12 @@
 #include "sim/cluster/parallel_search.h"
 #include "sim/cluster/training_graph.h"
 #include "sim/config/cluster_loader.h"
+#include "cluster_test_models.h"
 
 using namespace npusim;
+using npusim::test::small_gpt;
 
 namespace {
-
-ModelSpec small_gpt() {
-  ModelSpec m;
-  m.name = "small-gpt";
-  m.kind = ModelKind::dense;
-  m.dtype = "fp16";
-  m.layers = 8;
-  m.hidden = 1024;
-  m.heads = 16;
-  m.kv_heads = 16;
-  m.ffn_hidden = 4096;
-  m.vocab = 32000;
-  m.seq_len = 1024;
-  return m;
-}
 
 struct Setup {
   ModelSpec model = small_gpt();

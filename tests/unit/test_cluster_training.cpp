@@ -11,38 +11,15 @@
 #include "sim/cluster/training_memory.h"
 #include "sim/cluster/training_run.h"
 #include "sim/config/cluster_loader.h"
+#include "cluster_test_models.h"
 
 using namespace npusim;
+using npusim::test::small_gpt;
+using npusim::test::small_moe;
 
 namespace {
 
-ModelSpec small_gpt(uint32_t layers = 8) {
-  ModelSpec m;
-  m.name = "small-gpt";
-  m.kind = ModelKind::dense;
-  m.dtype = "fp16";  // every chip preset has an fp16 cube
-  m.layers = layers;
-  m.hidden = 1024;
-  m.heads = 16;
-  m.kv_heads = 16;
-  m.ffn_hidden = 4096;
-  m.vocab = 32000;
-  m.seq_len = 1024;
-  return m;
-}
 
-ModelSpec small_moe() {
-  ModelSpec m = small_gpt(4);
-  m.name = "small-moe";
-  m.kind = ModelKind::moe;
-  m.experts = 8;
-  m.top_k = 2;
-  m.shared_experts = 1;
-  m.expert_ffn_hidden = 1024;
-  m.dense_layers = 1;
-  m.moe_layer_freq = 1;
-  return m;
-}
 
 /// Every forward layer op costs `x`, backward ops 2x, everything else nothing.
 std::vector<OpCost> layer_only_costs(const TrainingGraph& g, TimePs x) {
