@@ -26,6 +26,7 @@ struct GemmShape {
 struct GemmTiling {
   uint64_t bm = 0, bn = 0, bk = 0, kl1 = 0;
   uint32_t l0c_slots = 1;
+  uint64_t drain_rows = 0;  ///< coupled cores: accumulator rows per trip through UB
 };
 
 /// Bytes of one element of the cube input type (the cube dtypes here are whole bytes).
@@ -68,8 +69,14 @@ GemmTiling choose_tiling(KernelArgs& args, const ChipConfig& chip, const GemmSha
   // 128 x 256 fp32 fills a 128 KiB L0C: the largest block (least operand traffic per MAC)
   // that fits; smaller L0Cs halve the longer side.
   shrink_to_fit(kAccBytes, buf.l0c);
-  // Coupled cores drain L0C through UB: every slot's output tile must fit there too.
-  if (!chip.split) shrink_to_fit(uint64_t{s.slots} * dtype_bytes(s.out, 1), buf.ub);
+  // Coupled cores drain L0C through UB, in row pieces of the output tile when a whole tile
+  // per slot does not fit (as GPU epilogues stage output sub-tiles through shared memory):
+  // only a 16-row piece per slot must fit, else the block shrinks.
+  const uint64_t slot_elem_bytes = uint64_t{s.slots} * dtype_bytes(s.out, 1);  // all slots
+  if (!chip.split) {
+    const uint64_t fit_n = buf.ub / (16 * slot_elem_bytes);
+    if (!user_mn) t.bn = std::min(t.bn, std::max<uint64_t>(align_down(fit_n, 16), 16));
+  }
   t.bm = std::min(t.bm, align_up(s.m, 16));
   t.bn = std::min(t.bn, align_up(s.n, 16));
   // Too few blocks would leave cores idle: split blocks down to 64 on a side first.
@@ -85,6 +92,11 @@ GemmTiling choose_tiling(KernelArgs& args, const ChipConfig& chip, const GemmSha
     throw args.error("base block " + to_text(t.bm) + "x" + to_text(t.bn) + " needs " +
                      kib(t.bm * t.bn * kAccBytes) + " of L0C, chip has " + kib(buf.l0c));
   t.l0c_slots = s.slots == 2 && 2 * t.bm * t.bn * kAccBytes <= buf.l0c ? 2 : 1;
+  if (!chip.split) {
+    t.drain_rows = t.bm;
+    while (t.drain_rows > 16 && t.drain_rows * t.bn * slot_elem_bytes > buf.ub)
+      t.drain_rows = align_up(t.drain_rows / 2, 16);
+  }
 
   // k-slab per MMAD: as deep as two L0A and two L0B slots allow (the same depth without
   // double buffering, so double_buffer=0 changes only the synchronisation).
@@ -244,7 +256,7 @@ class GemmGenerator final : public KernelGenerator {
       l1_b.push_back(l1.alloc(t.kl1 * t.bn * es, "L1 B chunk"));
       l0a_slot.push_back(l0a.alloc(t.bm * t.bk * es, "L0A slab"));
       l0b_slot.push_back(l0b.alloc(t.bk * t.bn * es, "L0B slab"));
-      if (via_ub) ub_slot.push_back(ub.alloc(t.bm * t.bn * out_es, "UB output tile"));
+      if (via_ub) ub_slot.push_back(ub.alloc(t.drain_rows * t.bn * out_es, "UB output rows"));
     }
     for (uint32_t i = 0; i < t.l0c_slots; ++i)
       l0c_slot.push_back(l0c.alloc(t.bm * t.bn * kAccBytes, "L0C accumulator"));
@@ -310,13 +322,18 @@ class GemmGenerator final : public KernelGenerator {
       acc_ring.produced(core);
       (void)acc_ring.consume(core);
       if (via_ub) {
-        const uint32_t u = out_ring.acquire(core);
-        core.fixpipe(l0c_slot[acc], {Buffer::UB, ub_slot[u]}, acc_bytes, out_bytes);
-        acc_ring.release(core);
-        out_ring.produced(core);
-        (void)out_ring.consume(core);
-        core.mte3({Buffer::UB, ub_slot[u]}, {Buffer::GM, c_base + c_off}, out_bytes);
-        out_ring.release(core);
+        for (uint64_t r0 = 0; r0 < ch.rm; r0 += t.drain_rows) {
+          const uint64_t rows = std::min(t.drain_rows, ch.rm - r0);
+          const uint32_t u = out_ring.acquire(core);
+          core.fixpipe(l0c_slot[acc] + r0 * ch.rn * kAccBytes, {Buffer::UB, ub_slot[u]},
+                       rows * ch.rn * kAccBytes, rows * ch.rn * out_es);
+          if (r0 + rows >= ch.rm) acc_ring.release(core);
+          out_ring.produced(core);
+          (void)out_ring.consume(core);
+          core.mte3({Buffer::UB, ub_slot[u]}, {Buffer::GM, c_base + c_off + r0 * s.n * out_es},
+                    rows * ch.rn * out_es);
+          out_ring.release(core);
+        }
       } else {
         core.fixpipe(l0c_slot[acc], {Buffer::GM, c_base + c_off}, acc_bytes, out_bytes);
         acc_ring.release(core);
