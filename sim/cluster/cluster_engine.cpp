@@ -38,7 +38,8 @@ struct RankState {
   std::vector<bool> done;
   std::array<uint32_t, kStreams> head{};
   std::array<bool, kStreams> busy{};
-  std::array<uint32_t, kGroupKinds> group_sequence{};  ///< collectives issued per GroupKind (matching)
+  /// Collectives issued per GroupKind (matching the members of a group in full mode).
+  std::array<uint32_t, kGroupKinds> group_sequence{};
   double compute_energy_j = 0;
   std::vector<OpRecord> records;
 };

@@ -290,8 +290,9 @@ class StageBuilder {
     if (chunk + 1 == chunks()) {
       compute(ComputeKind::forward, ids_.head_forward, fmt::format("fwd mb{} head+loss", mb));
       loss_statistics(mb);
-    } else
+    } else {
       send(true, mb, chunk + 1);
+    }
   }
 
   /// The vocab-parallel cross-entropy all-reduces three fp32 values per predicted token over
@@ -507,7 +508,8 @@ void check_parallelism(const ModelSpec& m, const ParallelConfig& par) {
                     m.ffn_hidden, par.tp));
   if (par.moe_imbalance != 1.0) {
     if (m.kind != ModelKind::moe)
-      bad(fmt::format("--moe-imbalance needs an MoE model ('{}' is {})", m.name, to_string(m.kind)));
+      bad(fmt::format("--moe-imbalance needs an MoE model ('{}' is {})", m.name,
+                      to_string(m.kind)));
     // Worst case: every token routes to the same top_k experts, experts / top_k x balanced.
     const double worst = static_cast<double>(m.experts) / m.top_k;
     if (!(par.moe_imbalance >= 1.0 && par.moe_imbalance <= worst))

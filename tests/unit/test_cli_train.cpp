@@ -73,8 +73,10 @@ TEST_CASE("train rejects impossible parallelism with exit status 2") {
   const std::string moe =
       "train --cluster atlas-a2-cluster --model deepseek-v3-like --roofline --cost-cache none "
       "--pp 61 --dp 8 --ep 8 --global-batch 488 --set model.layers=61 ";
-  expect_bad_input(moe + "--moe-imbalance 0.5", "parallelism: --moe-imbalance 0.5 outside [1, experts / top_k");
-  expect_bad_input(moe + "--moe-imbalance 100", "parallelism: --moe-imbalance 100 outside [1, experts / top_k");
+  expect_bad_input(moe + "--moe-imbalance 0.5",
+                   "parallelism: --moe-imbalance 0.5 outside [1, experts / top_k");
+  expect_bad_input(moe + "--moe-imbalance 100",
+                   "parallelism: --moe-imbalance 100 outside [1, experts / top_k");
   expect_bad_input(base + "--pp 2 --vpp 2 --global-batch 4", "parallelism: --vpp > 1 needs --schedule 1f1b-interleaved");
   expect_bad_input(base + "--pp 2 --vpp 2 --schedule 1f1b-interleaved --global-batch 3",
                    "parallelism: interleaved 1F1B needs the micro-batches (3)");
