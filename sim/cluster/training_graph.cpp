@@ -192,8 +192,17 @@ class StageBuilder {
   }
 
   void receive(bool forward, uint32_t micro_batch, uint32_t chunk) {
+    const char* what = forward ? "act" : "grad";
     receive_tagged(CommKind::pp, transfer_tag(forward, micro_batch, chunk, chunks()),
-                   fmt::format("recv {} mb{}", forward ? "act" : "grad", micro_batch));
+                   fmt::format("recv {} mb{}", what, micro_batch));
+    // Scatter-gather (SC'21 sec. 4.1): each TP rank received a 1/tp slice; the slices are
+    // all-gathered over the TP group's fast links before the stage uses them.
+    if (par_.tp > 1) {
+      const uint32_t received = waiting_recv_;
+      collective(CommKind::pp, CollectiveKind::all_gather, GroupKind::tp, activation_bytes(),
+                 fmt::format("gather {} mb{}", what, micro_batch));
+      ops_.back().deps.push_back(received);
+    }
   }
 
   void receive_tagged(CommKind comm, uint64_t tag, std::string name) {
@@ -209,7 +218,7 @@ class StageBuilder {
 
   void send(bool forward, uint32_t micro_batch, uint32_t to_chunk) {
     // Scatter-gather optimisation (Narayanan et al. SC'21 sec. 4.1): each TP rank sends its
-    // 1/tp slice; the all-gather on the receiving node's fast links is not modelled.
+    // 1/tp slice; the receiving stage all-gathers them (receive()).
     send_tagged(CommKind::pp, activation_bytes() / par_.tp, to_chunk % par_.pp,
                 transfer_tag(forward, micro_batch, to_chunk, chunks()),
                 fmt::format("send {} mb{}", forward ? "act" : "grad", micro_batch));

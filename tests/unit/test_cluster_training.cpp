@@ -1,5 +1,7 @@
 // The cluster level's training engine: pipeline schedules against the bubble formula,
 // symmetric vs full simulation, ZeRO vs plain data parallelism, bad parallelism.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "sim/base/error.h"
@@ -318,4 +320,32 @@ TEST_CASE("MoE routing imbalance: the busiest expert rank sets compute, all-to-a
   for (const KernelUse& k : step_kernels(m, par).moe_forward)
     if (k.spec.rfind("gemm m=768 ", 0) == 0) found = true;
   CHECK(found);
+}
+
+TEST_CASE("scatter-gather: a received activation slice is all-gathered over TP before use") {
+  ParallelConfig par;
+  par.tp = 2;
+  par.pp = 2;
+  par.global_batch = 2;
+  const ModelSpec m = small_gpt(4);
+  const TrainingGraph g = build_training_graph(m, par);
+  const auto& ops = g.stages[1].ops;
+  int gathers = 0;
+  for (uint32_t i = 0; i < ops.size(); ++i) {
+    if (g.labels[ops[i].label].rfind("gather act", 0) != 0) continue;
+    ++gathers;
+    CHECK(ops[i].type == OpType::collective);
+    CHECK(ops[i].collective == CollectiveKind::all_gather);
+    CHECK(ops[i].group == GroupKind::tp);
+    CHECK(ops[i].comm == CommKind::pp);
+    CHECK(ops[i].bytes == uint64_t{m.seq_len} * m.hidden * 2);  // the whole activation
+    REQUIRE(i > 0);
+    CHECK(ops[i - 1].type == OpType::recv);
+    CHECK(std::find(ops[i].deps.begin(), ops[i].deps.end(), i - 1) != ops[i].deps.end());
+  }
+  CHECK(gathers == 2);  // one per micro-batch
+  par.tp = 1;  // whole activations travel: nothing to gather
+  const TrainingGraph plain = build_training_graph(m, par);
+  for (const GraphOp& op : plain.stages[1].ops)
+    CHECK(plain.labels[op.label].rfind("gather", 0) != 0);
 }
