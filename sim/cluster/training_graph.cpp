@@ -52,6 +52,32 @@ uint64_t transfer_tag(bool forward, uint32_t micro_batch, uint32_t to_chunk, uin
   return (uint64_t{micro_batch} * chunks + to_chunk) * 2 + (forward ? 1 : 0);
 }
 
+/// Parameters one rank of `stage` holds (after TP / EP splitting, before ZeRO sharding),
+/// and how many of them are routed experts.
+struct StageParameters {
+  uint64_t total = 0;
+  uint64_t experts = 0;
+};
+
+StageParameters count_stage_parameters(const ModelSpec& m, const ParallelConfig& par,
+                                       uint32_t stage) {
+  if (m.kind == ModelKind::ops) return {parameter_count(m).total, 0};
+  const NpuParameters p = npu_parameters(m, par);
+  const uint32_t chunks = par.pp * par.vpp;
+  const uint32_t per_chunk = m.layers / chunks;
+  StageParameters n;
+  for (uint32_t c = 0; c < par.vpp; ++c) {
+    const uint32_t chunk = c * par.pp + stage;
+    for (uint32_t l = chunk * per_chunk; l < (chunk + 1) * per_chunk; ++l) {
+      n.total += p.layer(m, l);
+      if (m.is_moe_layer(l)) n.experts += p.moe_layer_experts;
+    }
+    if (chunk == 0) n.total += p.embedding;
+    if (chunk + 1 == chunks) n.total += p.head;
+  }
+  return n;
+}
+
 /// Message key of the tied word-embedding gradient sent to `to_stage` (above every
 /// pipeline transfer's key).
 uint64_t embedding_grad_tag(uint32_t to_stage) { return (uint64_t{1} << 62) + to_stage; }
@@ -378,8 +404,7 @@ class StageBuilder {
     tied_embedding_sync();
     grad_ops.insert(grad_ops.end(), tp_wait_next_.begin(), tp_wait_next_.end());
     grad_ops.insert(grad_ops.end(), tp_beside_.begin(), tp_beside_.end());
-    const uint64_t params = stage_parameters(m_, par_, stage_);
-    const uint64_t experts = stage_expert_parameters();
+    const auto [params, experts] = count_stage_parameters(m_, par_, stage_);
     const uint64_t dense = params - experts;
     // ZeRO shards dense parameters over the DP group, experts over the expert-DP group.
     const uint64_t shard = par_.zero_stage >= 1 ? dense / group_size(GroupKind::dp) +
@@ -395,18 +420,6 @@ class StageBuilder {
       collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::edp, experts * bytes_,
                  "expert params all-gather");
     }
-  }
-
-  /// Routed-expert parameters of the layers this stage holds.
-  [[nodiscard]] uint64_t stage_expert_parameters() const {
-    if (!transformer()) return 0;
-    uint64_t n = 0;
-    for (uint32_t c = 0; c < par_.vpp; ++c) {
-      const uint32_t chunk = c * par_.pp + stage_;
-      for (uint32_t l = chunk * layers_per_chunk(); l < (chunk + 1) * layers_per_chunk(); ++l)
-        n += expert_params(l);
-    }
-    return n;
   }
 
   TrainingGraph& g_;
@@ -464,18 +477,7 @@ uint64_t TrainingGraph::op_count() const {
 }
 
 uint64_t stage_parameters(const ModelSpec& m, const ParallelConfig& par, uint32_t stage) {
-  if (m.kind == ModelKind::ops) return parameter_count(m).total;
-  const NpuParameters p = npu_parameters(m, par);
-  const uint32_t chunks = par.pp * par.vpp;
-  const uint32_t per_chunk = m.layers / chunks;
-  uint64_t n = 0;
-  for (uint32_t c = 0; c < par.vpp; ++c) {
-    const uint32_t chunk = c * par.pp + stage;
-    for (uint32_t l = chunk * per_chunk; l < (chunk + 1) * per_chunk; ++l) n += p.layer(m, l);
-    if (chunk == 0) n += p.embedding;
-    if (chunk + 1 == chunks) n += p.head;
-  }
-  return n;
+  return count_stage_parameters(m, par, stage).total;
 }
 
 void check_parallelism(const ModelSpec& m, const ParallelConfig& par) {
