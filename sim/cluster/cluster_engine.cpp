@@ -255,13 +255,14 @@ class Engine {
         blocker_index = d;
       }
     using WaitedFor = StepBreakdown::WaitedFor;
-    WaitedFor what = WaitedFor::nothing;
-    if (blocker && rank.end[blocker_index] >= to) {
-      if (blocker->type == OpType::recv) what = WaitedFor::receive;
-      if (blocker->type == OpType::collective) what = WaitedFor::communication;
+    if (!blocker || rank.end[blocker_index] < to) {
+      b.add_wait(WaitedFor::nothing, 0, from, to);
+      return;
     }
-    b.add_wait(what, blocker ? static_cast<size_t>(blocker->comm) : 0, from, to,
-               blocker ? rank.start[blocker_index] : 0);
+    const WaitedFor what = blocker->type == OpType::recv         ? WaitedFor::receive
+                           : blocker->type == OpType::collective ? WaitedFor::communication
+                                                                 : WaitedFor::nothing;
+    b.add_wait(what, static_cast<size_t>(blocker->comm), from, to, rank.start[blocker_index]);
   }
 
   const TrainingGraph& graph_;
