@@ -19,6 +19,7 @@
 
 #include "models/memory/hbm_sustained_rate.h"
 #include "sim/base/error.h"
+#include "sim/base/int_math.h"
 #include "sim/config/chip_writer.h"
 #include "sim/kernels/generator.h"
 
@@ -54,9 +55,6 @@ uint64_t fnv1a64(std::string_view text) {
 }
 
 std::string hex64(uint64_t v) { return fmt::format("{:016x}", v); }
-
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-uint64_t align_up(uint64_t a, uint64_t b) { return ceil_div(a, b) * b; }
 
 // ---------------------------------------------------------------- spec parsing
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/base/int_math.h"
 #include "sim/cluster/training_memory.h"
 
 namespace npusim {
@@ -21,8 +22,8 @@ class Kernels {
                                bool tb = false, double count = 1) const {
     // The generator takes dimensions up to 2^20: a bigger GEMM runs as equal pieces.
     for (uint64_t* dim : {&m, &n, &k}) {
-      const uint64_t pieces = (*dim + kMaxGemmDim - 1) / kMaxGemmDim;
-      *dim = (*dim + pieces - 1) / pieces;
+      const uint64_t pieces = ceil_div(*dim, kMaxGemmDim);
+      *dim = ceil_div(*dim, pieces);
       count *= static_cast<double>(pieces);
     }
     std::string spec = fmt::format("gemm m={} n={} k={} dtype={}", m, n, k, dtype_);
@@ -81,8 +82,6 @@ void pointwise(const Kernels& k, KernelList& forward, KernelList& backward, cons
   forward.push_back(k.elementwise(op, elements));
   backward.push_back(k.elementwise(op, elements, 2));
 }
-
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 /// Columns of K and V on one TP rank (GQA heads are replicated when tp > kv_heads).
 uint64_t kv_columns(const ModelSpec& m, const ParallelConfig& par) {

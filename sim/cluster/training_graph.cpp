@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.h"
+#include "sim/base/int_math.h"
 #include "sim/cluster/pipeline_schedule.h"
 #include "sim/cluster/training_memory.h"
 #include "sim/config/model_math.h"
@@ -271,7 +272,7 @@ class StageBuilder {
     const uint32_t last = par_.pp - 1;
     if (stage_ != 0 && stage_ != last) return;
     const uint32_t peer = stage_ == 0 ? last : 0;
-    const uint64_t bytes = (uint64_t{m_.vocab} + par_.tp - 1) / par_.tp * m_.hidden * bytes_;
+    const uint64_t bytes = ceil_div(m_.vocab, par_.tp) * m_.hidden * bytes_;
     send_tagged(CommKind::dp, bytes, peer, embedding_grad_tag(peer), "send embedding grads");
     receive_tagged(CommKind::dp, embedding_grad_tag(stage_), "recv embedding grads");
   }

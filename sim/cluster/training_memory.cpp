@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/base/error.h"
+#include "sim/base/int_math.h"
 #include "sim/config/model_math.h"
 
 // Formulas and sources: docs/training-memory.md. Sections referenced below (§) are that file's.
@@ -16,8 +17,6 @@ constexpr uint64_t kGiB = uint64_t{1} << 30;
 // Megatron-LM DistributedDataParallel default bucket: max(40M, 1M x dp) elements (§6).
 constexpr uint64_t kBucketMinElements = 40'000'000;
 constexpr uint64_t kBucketElementsPerReplica = 1'000'000;
-
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 /// Parameters split over `tp` ranks, except a part (row-parallel bias) kept on every rank.
 uint64_t split(uint64_t total, uint64_t replicated, uint32_t tp) {

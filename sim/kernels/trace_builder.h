@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/base/int_math.h"
 #include "sim/config/chip_config.h"
 #include "sim/kernels/kernel_args.h"
 #include "sim/trace/kernel_trace.h"
@@ -19,16 +20,6 @@ inline constexpr uint64_t kGmAlign = 512;
 /// On-core buffer regions start on 512-byte boundaries (L0A/L0B fractal alignment; covers
 /// UB's 32-byte blocks and L0C's 64 bytes).
 inline constexpr uint64_t kBufAlign = 512;
-
-[[nodiscard]] constexpr uint64_t ceil_div(uint64_t a, uint64_t b) {
-  return (a + b - 1) / b;
-}
-[[nodiscard]] constexpr uint64_t align_up(uint64_t v, uint64_t a) {
-  return ceil_div(v, a) * a;
-}
-[[nodiscard]] constexpr uint64_t align_down(uint64_t v, uint64_t a) {
-  return v / a * a;
-}
 
 /// Hands out distinct, non-overlapping, 512-byte aligned GM regions (tensors, workspaces).
 class GmLayout {

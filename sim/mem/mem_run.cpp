@@ -11,6 +11,7 @@
 #include "models/memory/dram_scheduler.h"
 #include "models/memory/dram_system.h"
 #include "sim/base/error.h"
+#include "sim/base/int_math.h"
 #include "sim/base/text.h"
 #include "sim/config/chip_loader.h"
 #include "sim/config/dram_loader.h"
@@ -123,7 +124,7 @@ MemRunResult run_mem(const MemRunOptions& o) {
   MemTrafficSpec spec;
   spec.pattern = pattern;
   spec.request_bytes = o.request_bytes;
-  spec.requests = (o.bytes + o.request_bytes - 1) / o.request_bytes;
+  spec.requests = ceil_div(o.bytes, o.request_bytes);
   spec.stride = o.stride;
   spec.capacity = system.geometry().capacity_bytes();
   spec.read_ratio = o.read_ratio;
