@@ -86,8 +86,8 @@ class Engine {
     for (const RankRun& r : result.ranks) result.breakdown += r.breakdown;
     result.breakdown *= 1.0 / static_cast<double>(result.ranks.size());
     result.events = events_.events_run();
-    result.collectives = collectives_started_;
-    result.algorithms = algorithms_;
+    result.collectives = collectives_.started();
+    result.algorithms = collectives_.algorithms();
     result.flows = flows_.stats();
     return result;
   }
@@ -173,11 +173,9 @@ class Engine {
 
   void launch(const CollectiveCall& call, const std::vector<std::vector<uint32_t>>& copies,
               std::vector<std::pair<uint32_t, uint32_t>> waiters) {
-    ++collectives_started_;
-    const CollectiveAlgo algo = collectives_.run(call, copies, [this, waiters = std::move(waiters)] {
+    collectives_.run(call, copies, [this, waiters = std::move(waiters)] {
       for (const auto& [r, op] : waiters) complete(r, op);
     });
-    ++algorithms_[static_cast<size_t>(algo)];
   }
 
   /// Sibling groups loading the fabric in symmetric mode (none if the group stays in a node:
@@ -279,8 +277,6 @@ class Engine {
   std::vector<int32_t> rank_of_npu_;
   std::map<uint64_t, std::vector<std::pair<uint32_t, uint32_t>>> pending_;
   std::map<uint64_t, std::vector<std::vector<uint32_t>>> sibling_cache_;
-  uint64_t collectives_started_ = 0;
-  std::array<uint64_t, 6> algorithms_{};
 };
 
 }  // namespace

@@ -41,7 +41,7 @@ struct EngineResult {
   StepBreakdown breakdown;      ///< mean over all ranks of the job
   uint64_t events = 0;
   uint64_t collectives = 0;     ///< collectives and transfers started
-  std::array<uint64_t, 6> algorithms{};  ///< collectives per resolved CollectiveAlgo
+  AlgorithmCounts algorithms{};  ///< collectives per resolved CollectiveAlgo
   FlowNetworkStats flows;
 };
 

@@ -8,6 +8,7 @@
 // 2(n-1) steps of a ring) is one phase whose flows carry all its steps' bytes and pay the
 // per-step latency `latency_steps` times — the alpha-beta cost of the algorithm.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,6 +24,8 @@ namespace npusim {
 
 enum class CollectiveKind { all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, send_recv };
 enum class CollectiveAlgo { automatic, ring, double_binary_tree, halving_doubling, hierarchical, direct };
+/// Collectives run, per resolved CollectiveAlgo (index = enum value).
+using AlgorithmCounts = std::array<uint64_t, 6>;
 
 [[nodiscard]] const char* to_string(CollectiveKind kind);
 [[nodiscard]] const char* to_string(CollectiveAlgo algo);
@@ -80,6 +83,10 @@ class CollectiveRunner {
   CollectiveAlgo run(const CollectiveCall& call, const std::vector<std::vector<uint32_t>>& copies,
                      std::function<void()> done);
 
+  /// Collectives and transfers started so far, and how many ran each algorithm.
+  [[nodiscard]] uint64_t started() const { return started_; }
+  [[nodiscard]] const AlgorithmCounts& algorithms() const { return algorithms_; }
+
  private:
   struct Run;
   /// WeightedLink list and own-route latency of one flow, cached per (src, dst, members+copies).
@@ -96,6 +103,8 @@ class CollectiveRunner {
   /// (members, copies...) layouts seen so far -> id (0: no copies), the first path cache key.
   std::map<std::vector<std::vector<uint32_t>>, uint32_t> layouts_;
   std::vector<std::unordered_map<uint64_t, Path>> paths_;  ///< [layout][src << 32 | dst]
+  uint64_t started_ = 0;
+  AlgorithmCounts algorithms_{};
 };
 
 }  // namespace npusim

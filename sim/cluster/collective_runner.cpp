@@ -58,6 +58,8 @@ CollectiveAlgo CollectiveRunner::run(const CollectiveCall& call,
                                      const std::vector<std::vector<uint32_t>>& copies,
                                      std::function<void()> done) {
   const CollectiveAlgo algo = resolve_algorithm(call, net_);
+  ++started_;
+  ++algorithms_[static_cast<size_t>(algo)];
   auto r = std::make_shared<Run>();
   r->phases = expand_collective(call, algo, net_);
   r->done = std::move(done);

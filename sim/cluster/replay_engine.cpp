@@ -154,8 +154,8 @@ class Replayer {
     result.nodes_run = nodes_run_;
     result.nodes_by_kind = nodes_by_kind_;
     result.events = events_.events_run();
-    result.collectives = collectives_started_;
-    result.algorithms = algorithms_;
+    result.collectives = collectives_.started();
+    result.algorithms = collectives_.algorithms();
     result.flows = flows_.stats();
     return result;
   }
@@ -304,13 +304,11 @@ class Replayer {
 
   void launch(const CollectiveCall& call, uint32_t copy_set,
               std::vector<std::pair<uint32_t, uint32_t>> waiters) {
-    ++collectives_started_;
     static const std::vector<std::vector<uint32_t>> none;
     const auto& copies = copy_set == kNoIndex ? none : copy_members_[copy_set];
-    const CollectiveAlgo algo = collectives_.run(call, copies, [this, waiters = std::move(waiters)] {
+    collectives_.run(call, copies, [this, waiters = std::move(waiters)] {
       for (const auto& [r, n] : waiters) arrive(r, n);
     });
-    ++algorithms_[static_cast<size_t>(algo)];
   }
 
   void arrive(uint32_t r, uint32_t n) {
@@ -433,8 +431,6 @@ class Replayer {
   std::map<std::tuple<uint32_t, uint32_t, uint64_t>, std::deque<uint32_t>> recvs_;
   uint64_t nodes_run_ = 0;
   std::array<uint64_t, kReplayKinds> nodes_by_kind_{};
-  uint64_t collectives_started_ = 0;
-  std::array<uint64_t, 6> algorithms_{};
 };
 
 }  // namespace

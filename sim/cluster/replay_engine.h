@@ -41,7 +41,7 @@ struct ReplayRun {
   std::array<uint64_t, kReplayKinds> nodes_by_kind{};
   uint64_t events = 0;
   uint64_t collectives = 0;  ///< collectives and transfers started
-  std::array<uint64_t, 6> algorithms{};
+  AlgorithmCounts algorithms{};
   FlowNetworkStats flows;
 };
 
