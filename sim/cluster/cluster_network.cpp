@@ -262,6 +262,9 @@ NetworkGraph build_cluster_network(const ClusterConfig& cluster, uint32_t npus) 
     throw InputError("cluster network: node " + node.name + " has topology kind '" + kind +
                      "' (expected full_mesh, mesh_groups or switch)");
   }
+  const std::string& fabric =
+      kind == "full_mesh" ? node.topology.mesh_link : node.topology.bridge.link;
+  g.node_ring_fill_bytes_ = link_type(node, fabric).ring_fill_bytes;
   if (cluster.supernode) build_supernodes(b, *cluster.supernode, npus);
   build_scale_out(b, cluster, npus);
   return g;

@@ -112,18 +112,21 @@ void chain_flows(const Members& m, uint64_t bytes, Phase& phase) {
   for (size_t i = 0; i + 1 < m.size(); ++i) phase.flows.push_back({m[i], m[i + 1], bytes});
 }
 
-/// One pipelined ring (or chain, for broadcast) phase of `kind` over `m`.
-Phase ring_phase(CollectiveKind kind, const Members& m, uint64_t bytes) {
+/// One pipelined ring (or chain, for broadcast) phase of `kind` over `m`. With `fill` > 0
+/// each step of a reduce-scatter / all-gather ring also moves min(fill, S/n) bytes' worth of
+/// time: the collective library's chunk pipeline filling (NetworkGraph::node_ring_fill_bytes).
+Phase ring_phase(CollectiveKind kind, const Members& m, uint64_t bytes, uint64_t fill = 0) {
   const uint64_t n = m.size();
+  const uint64_t step_fill = std::min(fill, share(bytes, 1, n));
   Phase p;
   switch (kind) {
     case CollectiveKind::all_reduce:  // reduce-scatter + all-gather: 2(n-1) steps of S/n
-      ring_flows(m, share(bytes, 2 * (n - 1), n), p);
+      ring_flows(m, share(bytes, 2 * (n - 1), n) + 2 * (n - 1) * step_fill, p);
       p.latency_steps = static_cast<uint32_t>(2 * (n - 1));
       break;
     case CollectiveKind::all_gather:
     case CollectiveKind::reduce_scatter:  // n-1 steps of S/n
-      ring_flows(m, share(bytes, n - 1, n), p);
+      ring_flows(m, share(bytes, n - 1, n) + (n - 1) * step_fill, p);
       p.latency_steps = static_cast<uint32_t>(n - 1);
       break;
     case CollectiveKind::all_to_all:  // store-and-forward: a block for distance d crosses d links
@@ -139,6 +142,14 @@ Phase ring_phase(CollectiveKind kind, const Members& m, uint64_t bytes) {
       break;
   }
   return p;
+}
+
+/// The ring pipeline fill that applies to members `m`: the node fabric's, if they share a node
+/// (where it was measured); none across nodes.
+uint64_t ring_fill(const Members& m, const NetworkGraph& net) {
+  const bool one_node =
+      std::all_of(m.begin(), m.end(), [&](uint32_t npu) { return net.same_node(npu, m[0]); });
+  return one_node ? net.node_ring_fill_bytes() : 0;
 }
 
 // ---- double binary tree ---------------------------------------------------------------------
@@ -227,7 +238,7 @@ std::vector<Phase> inner_phases(CollectiveKind kind, const Members& m, uint64_t 
                                 const NetworkGraph& net) {
   if (net.node_is_full_mesh() && net.scale_up_domain() == net.npus_per_node())
     return direct_phases(kind, m, bytes);
-  return {ring_phase(kind, m, bytes)};
+  return {ring_phase(kind, m, bytes, ring_fill(m, net))};
 }
 
 /// Merges the same-index phases of concurrent sub-collectives into one phase each.
@@ -355,7 +366,8 @@ std::vector<Phase> expand_collective(const CollectiveCall& call, CollectiveAlgo 
   if (call.kind == CollectiveKind::send_recv) return direct_phases(call.kind, call.npus, call.bytes);
   if (!algo_applies(algo, call, net)) algo = CollectiveAlgo::ring;
   switch (algo) {
-    case CollectiveAlgo::ring: return {ring_phase(call.kind, call.npus, call.bytes)};
+    case CollectiveAlgo::ring:
+      return {ring_phase(call.kind, call.npus, call.bytes, ring_fill(call.npus, net))};
     case CollectiveAlgo::double_binary_tree: return tree_phases(call);
     case CollectiveAlgo::halving_doubling: return halving_doubling_phases(call);
     case CollectiveAlgo::hierarchical: return hierarchical_phases(call, net);

@@ -50,6 +50,9 @@ class NetworkGraph {
   /// True if every pair of NPUs in a node has its own direct link (a full-mesh node, e.g.
   /// Atlas 800T A2): collectives inside the node then send to all peers at once.
   [[nodiscard]] bool node_is_full_mesh() const;
+  /// Pipeline fill per ring step of a collective inside one node (the node fabric's link
+  /// type, `ring_fill_kib`; 0 = none).
+  [[nodiscard]] uint64_t node_ring_fill_bytes() const { return node_ring_fill_bytes_; }
   /// Slowest tier a route between the two NPUs crosses.
   [[nodiscard]] LinkTier tier_between(uint32_t a, uint32_t b) const;
 
@@ -66,6 +69,7 @@ class NetworkGraph {
   uint32_t npus_ = 0;
   uint32_t npus_per_node_ = 1;
   uint32_t scale_up_domain_ = 1;
+  uint64_t node_ring_fill_bytes_ = 0;
   std::vector<NetLink> links_;
   std::unique_ptr<Impl> impl_;
 };

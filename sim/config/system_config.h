@@ -33,6 +33,10 @@ struct LinkTypeConfig {
   /// Fraction of the wire rate left to payload by the collective library's protocol (flags,
   /// step synchronisation, copy kernels; NCCL on NVLink loses ~20%). 1 = only flit headers.
   double protocol_efficiency = 1;
+  /// Pipeline fill of the collective library's ring on this link type (cluster level, rings
+  /// inside one node): each ring step also pays the time to move min(this, the step's bytes),
+  /// as a chunked pipeline does before it streams (NCCL's mid-size dip). 0 = none.
+  uint64_t ring_fill_bytes = 0;
 
   [[nodiscard]] uint32_t flit_payload_bytes() const { return flit_bytes - flit_header_bytes; }
   /// Data rate after line coding, bytes/s, of `count` bonded links.

@@ -88,6 +88,8 @@ LinkTypeConfig read_link_type(const MapReader& m, const std::string& name) {
   l.wire_ns = m.number("wire_ns", Bound::non_negative);
   if (m.has("protocol_efficiency"))
     l.protocol_efficiency = m.number("protocol_efficiency", Bound::fraction);
+  if (m.has("ring_fill_kib"))
+    l.ring_fill_bytes = static_cast<uint64_t>(m.number("ring_fill_kib", Bound::non_negative) * 1024);
   return l;
 }
 
@@ -202,7 +204,8 @@ SystemConfig read_system(const std::vector<Layer>& layers, const fs::path& file,
   for (const std::string& name : types.names(false)) {
     const MapReader m = types.map(
         name, {"kind", "lanes", "lane_gbps", "encoding", "flit_bytes", "flit_header_bytes",
-               "buffer_flits", "credit_return_ns", "serdes_ns", "wire_ns", "protocol_efficiency"});
+               "buffer_flits", "credit_return_ns", "serdes_ns", "wire_ns", "protocol_efficiency",
+               "ring_fill_kib"});
     s.link_types[name] = read_link_type(m, name);
     buffer_at[name] = m.where("buffer_flits");
   }

@@ -81,6 +81,9 @@ TEST_CASE("system run rejects bad input with exit status 2 and one line") {
   expect_bad_input("system run --system dgx-a100 --collective allreduce --bytes 1K "
                    "--set link_types.nvlink3.protocol_efficiency=2",
                    "invalid value for 'link_types.nvlink3.protocol_efficiency': 2", false);
+  expect_bad_input("system run --system dgx-a100 --collective allreduce --bytes 1K "
+                   "--set link_types.nvlink3.ring_fill_kib=-1",
+                   "invalid value for 'link_types.nvlink3.ring_fill_kib': -1", false);
   expect_bad_input(kRun + "--bytes 1K --set npus=x", "--set npus=x", false);
   expect_bad_input(kRun + "--bytes 1K --set chip.hbm.bandwidth_gbps=-1", "bandwidth_gbps", false);
   expect_bad_input(kRun + "--bytes 1K --chunk-bytes 4Q", "--chunk-bytes '4Q'", false);

@@ -264,3 +264,43 @@ TEST_CASE("a 512-NPU all-to-all (261632 flows) runs in reasonable time") {
   CHECK(r.stats.flows == 512 * 511);
   CHECK(s < 20);
 }
+
+TEST_CASE("a ring with a pipeline fill pays min(fill, S/n) more per step inside a node only") {
+  const uint64_t fill = uint64_t{2} << 20;
+  const NetworkGraph g = build_cluster_network(
+      load_cluster("atlas-a2-cluster", {"node.link_types.hccs.ring_fill_kib=2048"}), 16);
+  const double b = g.link(g.route(0, 1)[0]).bytes_per_s;
+  const TimePs a = g.path_latency(0, 1);
+  CHECK(g.node_ring_fill_bytes() == fill);
+  for (const uint64_t s : {uint64_t{8} << 20, uint64_t{256} << 20}) {  // S/n below, above fill
+    const uint64_t piece = s / 8;
+    const double step = static_cast<double>(piece + std::min(fill, piece));
+    const Result ar = run(g, {CollectiveKind::all_reduce, range(0, 8), s, CollectiveAlgo::ring});
+    CHECK(ar.time == 14 * a + transfer_ps(14 * step, b));
+    const Result ag = run(g, {CollectiveKind::all_gather, range(0, 8), s, CollectiveAlgo::ring});
+    CHECK(ag.time == 7 * a + transfer_ps(7 * step, b));
+  }
+  // Across nodes (not where the fill was measured) the ring streams as before.
+  const NetworkGraph plain = build_cluster_network(load_cluster("atlas-a2-cluster"), 16);
+  const CollectiveCall across{CollectiveKind::all_reduce, range(0, 2, 8), uint64_t{64} << 20,
+                              CollectiveAlgo::ring};
+  CHECK(run(g, across).time == run(plain, across).time);
+}
+
+// nccl-tests all_reduce_perf, 8 x A100-SXM4-80GB on NVSwitch, one process per GPU (mpirun -np
+// 8, as Megatron-LM runs), busbw in GB/s; raw output in a nccl-tests how-to on GitHub (host
+// "thanos", NCCL from nvidia-nccl-cu12), docs/cluster-network.md "NCCL's pipeline fill".
+TEST_CASE("dgx-a100 8-GPU all-reduce follows NCCL's measured busbw from 32 MiB to 4 GiB") {
+  const NetworkGraph g = build_cluster_network(load_cluster("dgx-a100"), 8);
+  const std::vector<std::pair<uint64_t, double>> measured = {
+      {32, 155.5}, {64, 190.7}, {128, 198.8}, {256, 211.8},
+      {512, 221.1}, {1024, 227.9}, {2048, 230.7}, {4096, 232.8}};
+  for (const auto& [mib, busbw] : measured) {
+    const uint64_t s = mib << 20;
+    const Result r = run(g, {CollectiveKind::all_reduce, range(0, 8), s});
+    const double seconds = static_cast<double>(r.time) * 1e-12;
+    const double model = 2.0 * 7 / 8 * static_cast<double>(s) / seconds / 1e9;
+    INFO(mib << " MiB: model " << model << " GB/s, measured " << busbw);
+    CHECK(std::abs(model - busbw) / busbw < 0.05);
+  }
+}

@@ -94,6 +94,7 @@ ClusterConfig ideal_switch() {
                                    "node.link_types.nvlink3.lane_gbps=3200",
                                    "node.link_types.nvlink3.flit_header_bytes=0",
                                    "node.link_types.nvlink3.protocol_efficiency=1",
+                                   "node.link_types.nvlink3.ring_fill_kib=0",
                                    "node.link_types.nvlink3.serdes_ns=0",
                                    "node.link_types.nvlink3.wire_ns=0",
                                    "node.topology.bridge.links_per_npu=1",
