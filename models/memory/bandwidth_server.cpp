@@ -5,7 +5,7 @@
 
 namespace npusim {
 
-double BandwidthServer::serve(double now_ps, double arrive_ps, uint64_t bytes) {
+double BandwidthServer::serve(double now_ps, double arrive_ps, uint64_t bytes, double cost) {
   // Forget intervals that ended before the present; they can no longer delay anything.
   while (first_ < busy_.size() && busy_[first_].second <= now_ps) ++first_;
   if (first_ > 64 && first_ * 2 > busy_.size()) {
@@ -13,7 +13,7 @@ double BandwidthServer::serve(double now_ps, double arrive_ps, uint64_t bytes) {
     first_ = 0;
   }
 
-  const double duration = double(bytes) * ps_per_byte_;
+  const double duration = double(bytes) * ps_per_byte_ * cost;
   busy_ps_ += duration;
 
   // First fit. Gap g is the idle time before interval g (gap n: after the last one); the

@@ -23,10 +23,10 @@ public:
   /// `bytes_per_ps` > 0.
   explicit BandwidthServer(double bytes_per_ps) : ps_per_byte_(1.0 / bytes_per_ps) {}
 
-  /// Serves `bytes` arriving at `arrive_ps`; returns when the last byte has passed.
-  /// `now_ps` is the current simulation time: no request can arrive before it, so busy
-  /// intervals that ended earlier are forgotten.
-  double serve(double now_ps, double arrive_ps, uint64_t bytes);
+  /// Serves `bytes` arriving at `arrive_ps`, each taking `cost` times the server's time per
+  /// byte; returns when the last byte has passed. `now_ps` is the current simulation time:
+  /// no request can arrive before it, so busy intervals that ended earlier are forgotten.
+  double serve(double now_ps, double arrive_ps, uint64_t bytes, double cost = 1.0);
 
   /// Forgets all bookings (between kernels) and clears the busy counter.
   void reset() {

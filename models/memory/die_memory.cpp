@@ -22,7 +22,8 @@ DieMemory::DieMemory(sc_core::sc_module_name name, const ChipConfig& chip,
       hit_latency_ps_(chip.l2.hit_latency_cycles * chip.cycle_ps()),
       hbm_latency_ps_(chip.hbm.latency_ns * kPsPerNs),
       capacity_bytes_(chip.hbm.capacity_bytes),
-      interleave_bytes_(chip.hbm.interleave_bytes) {
+      interleave_bytes_(chip.hbm.interleave_bytes),
+      hbm_write_cost_(hbm_write_cost(chip)) {
   socket.register_b_transport(this, &DieMemory::b_transport);
   noc_ = std::move(noc);
   noc_nodes_ = noc_->nodes();
@@ -90,7 +91,7 @@ void DieMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
     double t = slices_[r.slice].serve(now, at_slice, chunk);
     served = std::max(served, t - (at_slice - arrive));
     if (r.dirty_eviction) {
-      channel_of(r.victim_addr).serve(now, t, line);
+      channel_of(r.victim_addr).serve(now, t, line, hbm_write_cost_);
       counts_.l2_writeback_bytes += line;
       counts_.hbm_write_bytes += line;
     }

@@ -56,6 +56,7 @@ private:
   double hbm_latency_ps_;
   uint64_t capacity_bytes_;
   uint32_t interleave_bytes_;
+  double hbm_write_cost_;  ///< channel time of a written byte / a read byte (bus turnarounds)
   ActivityCounts counts_;
 };
 

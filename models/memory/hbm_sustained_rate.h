@@ -15,6 +15,12 @@ namespace npusim {
 /// else 1 (pin rate). Throws InputError if the DRAM preset cannot be loaded.
 [[nodiscard]] double hbm_sustained_fraction(const ChipConfig& chip);
 
+/// HBM channel time of a written byte over that of a read byte (>= 1): the bus turnarounds
+/// a read/write mix pays. With an hbm.dram preset, set so that a 1:1 mix through the channels
+/// sustains what the DRAM model does on a 1:1 stream (its write drain batches the writes,
+/// docs/memory.md); 1 when the chip gives hbm.stream_efficiency or has no DRAM preset.
+[[nodiscard]] double hbm_write_cost(const ChipConfig& chip);
+
 /// Sustained HBM bandwidth of the whole chip in bytes/s (peak x hbm_sustained_fraction).
 [[nodiscard]] double sustained_hbm_bytes_per_s(const ChipConfig& chip);
 

@@ -306,11 +306,12 @@ SharedSimulator& shared() {
   return s;
 }
 
-/// The chip as keyed: its YAML, plus the HBM rate derived from its DRAM preset (the preset's
+/// The chip as keyed: its YAML, plus the HBM rates derived from its DRAM preset (the preset's
 /// file is not in the YAML, only its name).
 std::string chip_text(const ChipConfig& chip) {
   return config::write_chip_yaml(chip, config::Provenance{}, {}) +
-         fmt::format("# hbm sustained fraction {:.17g}\n", hbm_sustained_fraction(chip));
+         fmt::format("# hbm sustained fraction {:.17g}\n", hbm_sustained_fraction(chip)) +
+         fmt::format("# hbm write cost {:.17g}\n", hbm_write_cost(chip));
 }
 
 // ---------------------------------------------------------------- simulation and scaling

@@ -19,7 +19,7 @@ namespace npusim {
 
 /// Bump whenever the chip model or the generators change results: it is part of every disk
 /// key, so old cache files stop matching instead of serving stale numbers.
-inline constexpr const char* kKernelCostModelVersion = "npusim-chip-4";
+inline constexpr const char* kKernelCostModelVersion = "npusim-chip-5";
 
 struct KernelCost {
   double time_s = 0;      ///< kernel wall time on the chip

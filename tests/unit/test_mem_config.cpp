@@ -86,9 +86,9 @@ TEST_CASE("a misspelt DRAM key is an error with a did-you-mean") {
 TEST_CASE("impossible DRAM values are errors that say what was expected") {
   const auto err = [](const std::string& set) { return error_of([&] { (void)test::preset("hbm2e", {set}); }); };
   CHECK_THAT(err("dram.timing_ns.rfc=5000"), Catch::Contains("expected less than refi"));
-  CHECK_THAT(err("dram.controller.write_low_watermark=30"),
+  CHECK_THAT(err("dram.controller.write_low_watermark=50"),
              Catch::Contains("expected < write_high_watermark"));
-  CHECK_THAT(err("dram.controller.write_high_watermark=40"),
+  CHECK_THAT(err("dram.controller.write_high_watermark=70"),
              Catch::Contains("expected <= write_queue_depth"));
   CHECK_THAT(err("dram.controller.scheduler=frfcsf"), Catch::Contains("did you mean 'frfcfs'"));
   CHECK_THAT(err("dram.controller.address_map=RoBaCoBgCH"),
