@@ -9,6 +9,7 @@
 
 #include "sim/base/error.h"
 #include "sim/cluster/collective.h"
+#include "sim/cluster/rank_layout.h"
 
 namespace npusim {
 
@@ -147,9 +148,7 @@ Phase ring_phase(CollectiveKind kind, const Members& m, uint64_t bytes, uint64_t
 /// The ring pipeline fill that applies to members `m`: the node fabric's, if they share a node
 /// (where it was measured); none across nodes.
 uint64_t ring_fill(const Members& m, const NetworkGraph& net) {
-  const bool one_node =
-      std::all_of(m.begin(), m.end(), [&](uint32_t npu) { return net.same_node(npu, m[0]); });
-  return one_node ? net.node_ring_fill_bytes() : 0;
+  return in_one_node(m, net.npus_per_node()) ? net.node_ring_fill_bytes() : 0;
 }
 
 // ---- double binary tree ---------------------------------------------------------------------
@@ -347,8 +346,7 @@ CollectiveAlgo resolve_algorithm(const CollectiveCall& call, const NetworkGraph&
     return algo_applies(call.algo, call, net) ? call.algo : CollectiveAlgo::ring;
   if (call.kind == CollectiveKind::all_to_all) return CollectiveAlgo::direct;
   const auto& m = call.npus;
-  const bool one_node = std::all_of(m.begin(), m.end(),
-                                    [&](uint32_t npu) { return net.same_node(npu, m[0]); });
+  const bool one_node = in_one_node(m, net.npus_per_node());
   if (m.size() <= 1) return CollectiveAlgo::ring;
   if (one_node) return net.node_is_full_mesh() ? CollectiveAlgo::direct : CollectiveAlgo::ring;
   if (hierarchical_applies(m, net)) return CollectiveAlgo::hierarchical;

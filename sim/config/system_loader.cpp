@@ -88,8 +88,10 @@ LinkTypeConfig read_link_type(const MapReader& m, const std::string& name) {
   l.wire_ns = m.number("wire_ns", Bound::non_negative);
   if (m.has("protocol_efficiency"))
     l.protocol_efficiency = m.number("protocol_efficiency", Bound::fraction);
-  if (m.has("ring_fill_kib"))
-    l.ring_fill_bytes = static_cast<uint64_t>(m.number("ring_fill_kib", Bound::non_negative) * 1024);
+  if (m.has("ring_fill_kib")) {
+    const double kib = m.number("ring_fill_kib", Bound::non_negative);
+    l.ring_fill_bytes = static_cast<uint64_t>(kib * 1024);
+  }
   return l;
 }
 

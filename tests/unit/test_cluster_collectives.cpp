@@ -289,7 +289,7 @@ TEST_CASE("a ring with a pipeline fill pays min(fill, S/n) more per step inside 
 
 // nccl-tests all_reduce_perf, 8 x A100-SXM4-80GB on NVSwitch, one process per GPU (mpirun -np
 // 8, as Megatron-LM runs), busbw in GB/s; raw output in a nccl-tests how-to on GitHub (host
-// "thanos", NCCL from nvidia-nccl-cu12), docs/cluster-network.md "NCCL's pipeline fill".
+// "thanos", NCCL from nvidia-nccl-cu12); docs/cluster-network.md, "Pipeline fill of rings".
 TEST_CASE("dgx-a100 8-GPU all-reduce follows NCCL's measured busbw from 32 MiB to 4 GiB") {
   const NetworkGraph g = build_cluster_network(load_cluster("dgx-a100"), 8);
   const std::vector<std::pair<uint64_t, double>> measured = {
