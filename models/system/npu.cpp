@@ -36,6 +36,7 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t id, const SystemConfig& system,
       setup_ps_(system.dma.setup_ns * 1e3),
       dma_ps_per_byte_(1e12 / system.dma_bytes_per_s()),
       hbm_(npu_sustained_hbm_bytes_per_s(system) * 1e-12),
+      hbm_write_cost_(hbm_write_cost(system.chip)),
       engine_bytes_per_s_(system.dma_bytes_per_s()),
       streams_(system.npus) {
   for (uint32_t e = 0; e < system.dma.engines; ++e) {
@@ -129,8 +130,10 @@ void Npu::engine_thread(Engine& e) {
 
 void Npu::receive(const Packet& packet, double arrive_ps, Link& from) {
   const Transfer& x = board_.transfer(packet.transfer);
-  const uint64_t bytes = x.reduce ? 2 * uint64_t(packet.payload) : packet.payload;
-  const double done = hbm_.serve(horizon_ps(), arrive_ps, bytes);
+  // A reducing receive reads the local operand and writes the sum; a plain one only writes.
+  // Written bytes pay the read/write turnarounds (hbm_write_cost).
+  const double cost = (x.reduce ? 1.0 : 0.0) + hbm_write_cost_;
+  const double done = hbm_.serve(horizon_ps(), arrive_ps, packet.payload, cost);
   hbm_write_bytes_ += packet.payload;
   if (x.reduce) hbm_read_bytes_ += packet.payload;
   from.return_credit(from.flits_of(packet.payload), done + from.credit_return_ps());

@@ -83,6 +83,7 @@ class Npu : public sc_core::sc_module, public LinkReceiver {
   double setup_ps_;
   double dma_ps_per_byte_;
   BandwidthServer hbm_;
+  double hbm_write_cost_;  ///< HBM time of a written byte / a read byte
   double engine_bytes_per_s_;
   std::vector<std::unique_ptr<Engine>> engines_;
   std::vector<Stream> streams_;  ///< by destination NPU

@@ -1,6 +1,7 @@
 // Chip-to-chip link model: serialisation with line coding and flit headers, latency, credit
 // flow control, and the link rates of the shipped systems against their datasheet figures.
 // Each SystemC run happens in a forked child (tests/unit/system_fixtures.h).
+#include "models/memory/hbm_sustained_rate.h"
 #include "models/system/npu.h"
 #include "models/system/schedule.h"
 #include "sim/config/system_loader.h"
@@ -50,10 +51,11 @@ TEST_CASE("one packet over one link takes read plus serialisation plus latency p
   const double data_bytes_per_ps = 4 * 25e9 * 64.0 / 66 / 8 * 1e-12;
   const double hbm_bytes_per_ps = npu_sustained_hbm_bytes_per_s(s) * 1e-12;
   REQUIRE(s.dma_bytes_per_s() > npu_sustained_hbm_bytes_per_s(s));  // the read is HBM-bound
+  const double write_cost = hbm_write_cost(s.chip);  // written bytes pay turnarounds
   const double expected = bytes / hbm_bytes_per_ps         // DMA reads it from HBM
                           + 3192 / data_bytes_per_ps       // serialisation
                           + 50e3                           // serdes 40 + wire 10 ns
-                          + bytes / hbm_bytes_per_ps;      // written into the peer's HBM
+                          + bytes * write_cost / hbm_bytes_per_ps;  // written into the peer
   CHECK(one_transfer_ps(path, bytes) == Approx(expected).margin(0.01));
 }
 
@@ -64,8 +66,9 @@ TEST_CASE("a long transfer streams at the link's payload rate") {
   const uint64_t packets = 256, bytes = packets * 4096;  // 16 flits = 4352 wire bytes each
   const double ser = 4352 / (4 * 25e9 * 64.0 / 66 / 8 * 1e-12);
   const double hbm = 4096 / (npu_sustained_hbm_bytes_per_s(s) * 1e-12);
+  const double drain = hbm * hbm_write_cost(s.chip);  // written bytes pay turnarounds
   // First read, then back-to-back packets, the last one's flight and drain.
-  const double expected = hbm + packets * ser + 50e3 + hbm;
+  const double expected = hbm + packets * ser + 50e3 + drain;
   CHECK(one_transfer_ps(path, bytes) == Approx(expected).margin(0.01));
   // 256/272 of 12.12 GB/s.
   CHECK(s.link("l").payload_bytes_per_s() == Approx(12.121212e9 * 256 / 272).epsilon(1e-6));
@@ -82,7 +85,8 @@ TEST_CASE("a collective protocol efficiency stretches serialisation, not HBM or 
   const uint64_t packets = 256, bytes = packets * 4096;
   const double ser = 4352 / (0.5 * 4 * 25e9 * 64.0 / 66 / 8 * 1e-12);
   const double hbm = 4096 / (npu_sustained_hbm_bytes_per_s(s) * 1e-12);
-  CHECK(one_transfer_ps(path, bytes) == Approx(hbm + packets * ser + 50e3 + hbm).margin(0.01));
+  const double drain = hbm * hbm_write_cost(s.chip);
+  CHECK(one_transfer_ps(path, bytes) == Approx(hbm + packets * ser + 50e3 + drain).margin(0.01));
   CHECK(s.link("l").payload_bytes_per_s() == Approx(0.5 * 12.121212e9 * 256 / 272).epsilon(1e-6));
 }
 
@@ -94,9 +98,10 @@ TEST_CASE("with one packet of credit and a slow credit return the sender stalls 
   const uint64_t packets = 64, bytes = packets * 4096;
   const double ser = 4352 / (4 * 25e9 * 64.0 / 66 / 8 * 1e-12);
   const double hbm = 4096 / (npu_sustained_hbm_bytes_per_s(s) * 1e-12);
+  const double drain = hbm * hbm_write_cost(s.chip);
   // Packet k+1 may start when packet k's credit is back: serialise, fly, drain, return.
-  const double cycle = ser + 50e3 + hbm + 2000e3;
-  const double expected = hbm + (packets - 1) * cycle + ser + 50e3 + hbm;
+  const double cycle = ser + 50e3 + drain + 2000e3;
+  const double expected = hbm + (packets - 1) * cycle + ser + 50e3 + drain;
   const double t = one_transfer_ps(path, bytes);
   CHECK(t == Approx(expected).margin(1.0));
   // Throughput drops from the link rate to one packet per credit round trip.
