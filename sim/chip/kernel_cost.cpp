@@ -158,6 +158,7 @@ struct Work {
   DType cube_dtype = DType::fp16;
   double cube_fraction = 1;  // cores used / cube cores
   double hbm_bytes = 0;    // compulsory HBM traffic: every input read, every output written
+  double hbm_write_bytes = 0;  // the written part of hbm_bytes (outputs)
   double vector_bytes = 0;  // operand bytes through the vector unit
   double vector_s = 0;      // vector time at the configured per-op rates
   std::string peak_note;    // set when the cube lacks the dtype
@@ -191,7 +192,8 @@ Work spec_work(const Spec& s, const ChipConfig& chip) {
     w.flops = 2 * w.macs;
     w.cube_dtype = in;
     w.cube_fraction = double(s.cores(cube_cores(chip))) / std::max(1u, cube_cores(chip));
-    w.hbm_bytes = (m * k + k * n) * double(dtype_bytes(in, 1)) + m * n * double(dtype_bytes(out, 1));
+    w.hbm_write_bytes = m * n * double(dtype_bytes(out, 1));
+    w.hbm_bytes = (m * k + k * n) * double(dtype_bytes(in, 1)) + w.hbm_write_bytes;
   } else if (s.kind == "attention") {
     const double b = double(s.positive("batch")), h = double(s.positive("heads"));
     const auto seq = [&](const std::string& key) {
@@ -206,6 +208,7 @@ Work spec_work(const Spec& s, const ChipConfig& chip) {
     w.cube_dtype = t;
     w.cube_fraction = double(s.cores(cube_cores(chip))) / std::max(1u, cube_cores(chip));
     w.hbm_bytes = b * h * (2 * sq * d + 2 * skv * d) * double(dtype_bytes(t, 1));  // Q,O + K,V
+    w.hbm_write_bytes = b * h * sq * d * double(dtype_bytes(t, 1));                  // O
   } else if (s.kind == "elementwise") {
     const std::string op = s.text("op");
     if (op != "add" && op != "mul" && op != "cast")
@@ -217,7 +220,8 @@ Work spec_work(const Spec& s, const ChipConfig& chip) {
                                          : s.dtype("out_dtype");
     const double e = double(s.positive("elements"));
     const double inputs = op == "cast" ? 1 : 2;
-    w.hbm_bytes = e * (inputs * double(dtype_bytes(in, 1)) + double(dtype_bytes(out, 1)));
+    w.hbm_write_bytes = e * double(dtype_bytes(out, 1));
+    w.hbm_bytes = e * inputs * double(dtype_bytes(in, 1)) + w.hbm_write_bytes;
     add_vector_op(w, chip, vcores, op, in, e);
   } else if (s.kind == "softmax" || s.kind == "layernorm" || s.kind == "rmsnorm") {
     const double rows = double(s.positive("rows")), cols = double(s.positive("cols"));
@@ -226,6 +230,7 @@ Work spec_work(const Spec& s, const ChipConfig& chip) {
     const DType ct = dtype_bits(io) == 16 ? DType::fp32 : io;
     const double n = rows * cols;
     w.hbm_bytes = 2 * n * double(dtype_bytes(io, 1));  // x in, y out (gamma/beta negligible)
+    w.hbm_write_bytes = n * double(dtype_bytes(io, 1));
     // The fp32 op sequence of each generator (sim/kernels/softmax.cpp, norm.cpp).
     std::vector<std::string> ops;
     if (s.kind == "softmax")
@@ -274,7 +279,9 @@ KernelCost roofline_cost(const Work& w, const ChipConfig& chip, const std::strin
   double compute_s = w.vector_s;
   if (w.macs > 0)
     compute_s += 2 * w.macs / (cube_peak(chip, w.cube_dtype, peak_note) * w.cube_fraction);
-  const double memory_s = w.hbm_bytes / sustained_hbm_bytes_per_s(chip);
+  // Written bytes pay the read/write turnarounds, as on the chip model's channels.
+  const double memory_bytes = w.hbm_bytes + (hbm_write_cost(chip) - 1) * w.hbm_write_bytes;
+  const double memory_s = memory_bytes / sustained_hbm_bytes_per_s(chip);
   c.time_s = std::max(compute_s, memory_s);
   c.flops = w.flops;
   c.hbm_bytes = w.hbm_bytes;
