@@ -40,7 +40,9 @@ void check_megatron(const nlohmann::json& r, double published_tflops) {
   INFO("model " << model << " TFLOP/s per GPU, published " << published_tflops << ", error "
                 << 100 * error << "%");
   CHECK(r["fits_memory"] == true);
-  CHECK(r["roofline_kernels"].size() <= 2);  // only the 51200-wide softmax rows
+  // Only kernels too wide for the chip model: the logits' weight-gradient GEMM on the 1.7B
+  // row, layer norms of 6144 or 12288 columns (a row exceeds the A100's assumed 64 KiB UB).
+  CHECK(r["roofline_kernels"].size() <= 2);
   CHECK(error >= kMegatronBandLow);
   CHECK(error <= kMegatronBandHigh);
 }
