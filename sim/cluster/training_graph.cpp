@@ -71,7 +71,7 @@ StageParameters count_stage_parameters(const ModelSpec& m, const ParallelConfig&
     const uint32_t chunk = c * par.pp + stage;
     for (uint32_t l = chunk * per_chunk; l < (chunk + 1) * per_chunk; ++l) {
       n.total += p.layer(m, l);
-      if (m.is_moe_layer(l)) n.experts += p.moe_layer_experts;
+      n.experts += p.layer_experts(m, l);
     }
     if (chunk == 0) n.total += p.embedding;
     if (chunk + 1 == chunks) n.total += p.head;
@@ -123,10 +123,6 @@ class StageBuilder {
       case GroupKind::edp: return par_.dp * par_.cp / par_.ep;
     }
     return 1;
-  }
-  /// Routed-expert parameters of layer `l` on this NPU (0 for a dense layer).
-  [[nodiscard]] uint64_t expert_params(uint32_t l) const {
-    return m_.is_moe_layer(l) ? params_.moe_layer_experts : 0;
   }
   [[nodiscard]] uint32_t layers_per_chunk() const { return m_.layers / chunks(); }
   [[nodiscard]] bool transformer() const { return m_.kind != ModelKind::ops; }
@@ -211,7 +207,7 @@ class StageBuilder {
 
   void zero3_gather(uint32_t layer, const std::string& name) {
     if (par_.zero_stage < 3) return;
-    const uint64_t experts = expert_params(layer);
+    const uint64_t experts = params_.layer_experts(m_, layer);
     collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::dp,
                (params_.layer(m_, layer) - experts) * bytes_, name);
     collective(CommKind::dp, CollectiveKind::all_gather, GroupKind::edp, experts * bytes_,
@@ -354,8 +350,8 @@ class StageBuilder {
     for (uint32_t l = (chunk + 1) * layers_per_chunk(); l-- > chunk * layers_per_chunk();) {
       layer_backward(l, mb);
       if (last)
-        reduce_gradients(params_.layer(m_, l), expert_params(l), fmt::format("grads L{}", l),
-                         grad_ops);
+        reduce_gradients(params_.layer(m_, l), params_.layer_experts(m_, l),
+                         fmt::format("grads L{}", l), grad_ops);
     }
     if (chunk == 0) {
       compute(ComputeKind::backward, ids_.embedding_backward, fmt::format("bwd mb{} embedding", mb));

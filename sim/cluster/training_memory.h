@@ -65,6 +65,10 @@ struct NpuParameters {
   [[nodiscard]] uint64_t layer(const ModelSpec& model, uint32_t index) const {
     return model.is_moe_layer(index) ? moe_layer : dense_layer;
   }
+  /// Routed-expert parameters of layer `index` on this NPU (0 for a dense layer).
+  [[nodiscard]] uint64_t layer_experts(const ModelSpec& model, uint32_t index) const {
+    return model.is_moe_layer(index) ? moe_layer_experts : 0;
+  }
 };
 
 /// Per-NPU parameter counts of a transformer model (kind ops: not applicable, all zero).
